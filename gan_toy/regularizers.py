@@ -1,0 +1,119 @@
+"""Discriminator regularisers, each a named function with a weight.
+
+Three kinds, by where they act in training:
+- *penalties* add `weight * penalty(...)` to the discriminator's loss: WGAN-GP's gradient
+  penalty on interpolates, R1 (on real data), R2 (on generated data), the Roth et al. (2017)
+  regulariser and an L2 penalty on D's weights;
+- *instance noise* (`noise`) adds Gaussian noise of std `weight` to every input D sees, real and
+  fake, annealed linearly to zero over the run (Sønderby et al. 2017; Arjovsky & Bottou 2017);
+- *spectral normalisation* (`sn`) reparametrises D's linear layers (Miyato et al. 2018); its
+  weight only switches it on (any value > 0).
+
+Penalties take `d_fn` (a function x -> D's raw output) rather than a module, so the same code
+serves the real discriminator and the functional copies used in unrolled updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+Tensor = torch.Tensor
+DFn = Callable[[Tensor], Tensor]
+
+
+def _input_gradient(d_fn: DFn, x: Tensor) -> tuple[Tensor, Tensor]:
+    """(D's output at x, ∇_x D(x) per sample), keeping the graph so a penalty can be trained."""
+    x = x.detach().requires_grad_(True)
+    out = d_fn(x)
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return out, grad
+
+
+def gradient_penalty(d_fn: DFn, real: Tensor, fake: Tensor, rng=None, **_) -> Tensor:
+    """WGAN-GP (Gulrajani et al. 2017): E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0,1]."""
+    eps = torch.rand(real.shape[0], 1, device=real.device, generator=rng)
+    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    _, grad = _input_gradient(d_fn, x_hat)
+    return ((grad.norm(dim=1) - 1.0) ** 2).mean()
+
+
+def r1_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
+    """R1 (Mescheder et al. 2018): ½ E_real ‖∇D(x)‖²; with weight γ this is (γ/2) E‖∇D‖²."""
+    _, grad = _input_gradient(d_fn, real)
+    return 0.5 * grad.pow(2).sum(dim=1).mean()
+
+
+def r2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
+    """R2: the same penalty on generated samples."""
+    _, grad = _input_gradient(d_fn, fake)
+    return 0.5 * grad.pow(2).sum(dim=1).mean()
+
+
+def roth_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
+    """Roth et al. (2017): ½ (E_real[(1-D)² ‖∇ψ‖²] + E_fake[D² ‖∇ψ‖²]), D = sigmoid(ψ)."""
+    real_out, real_grad = _input_gradient(d_fn, real)
+    fake_out, fake_grad = _input_gradient(d_fn, fake)
+    real_term = (1 - torch.sigmoid(real_out)).pow(2).squeeze(1) * real_grad.pow(2).sum(dim=1)
+    fake_term = torch.sigmoid(fake_out).pow(2).squeeze(1) * fake_grad.pow(2).sum(dim=1)
+    return 0.5 * (real_term.mean() + fake_term.mean())
+
+
+def l2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, params: Iterable[Tensor] = (), **_):
+    """½ Σ‖w‖² over D's parameters (weight decay written as a penalty)."""
+    return 0.5 * sum(p.pow(2).sum() for p in params)
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    name: str
+    kind: str  # "penalty", "noise" or "spectral_norm"
+    summary: str
+    penalty: Callable[..., Tensor] | None = None
+
+
+REGULARIZERS: dict[str, Regularizer] = {
+    "gp": Regularizer("gp", "penalty", "WGAN-GP gradient penalty on interpolates", gradient_penalty),
+    "r1": Regularizer("r1", "penalty", "R1: gradient penalty on real data", r1_penalty),
+    "r2": Regularizer("r2", "penalty", "R2: gradient penalty on generated data", r2_penalty),
+    "roth": Regularizer("roth", "penalty", "Roth et al. (2017) regulariser", roth_penalty),
+    "l2": Regularizer("l2", "penalty", "L2 penalty on discriminator weights", l2_penalty),
+    "noise": Regularizer("noise", "noise", "instance noise (weight = initial std)"),
+    "sn": Regularizer("sn", "spectral_norm", "spectral normalisation of D (weight > 0: on)"),
+}
+
+
+def total_penalty(regs: dict, d_fn: DFn, real, fake, params=(), rng=None) -> Tensor | float:
+    """Σ weight · penalty over the penalty-kind regularisers in `regs` (0.0 if there are none)."""
+    total: Tensor | float = 0.0
+    for name, weight in regs.items():
+        reg = REGULARIZERS[name]
+        if reg.kind == "penalty" and weight > 0:
+            total = total + weight * reg.penalty(d_fn, real, fake, params=params, rng=rng)
+    return total
+
+
+def instance_noise_std(regs: dict, step: int, total_steps: int) -> float:
+    """The instance-noise std at `step`: the `noise` weight, annealed linearly to 0."""
+    sigma = regs.get("noise", 0.0)
+    return sigma * max(0.0, 1.0 - step / max(total_steps, 1))
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Spectral normalisation on every Linear/Conv layer of `module` (in place; returned)."""
+    for name, child in module.named_children():
+        if isinstance(child, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            setattr(module, name, nn.utils.parametrizations.spectral_norm(child))
+        else:
+            apply_spectral_norm(child)
+    return module
+
+
+def clip_weights(module: nn.Module, clip: float) -> None:
+    """WGAN weight clipping: clamp every parameter into [-clip, clip] (Arjovsky et al. 2017)."""
+    with torch.no_grad():
+        for p in module.parameters():
+            p.clamp_(-clip, clip)

@@ -1,0 +1,364 @@
+"""Training: one discriminator step, one generator step, the loop around them, and train().
+
+A step is `d_steps` discriminator updates followed by `g_steps` generator updates (or, with
+`simultaneous=True`, one update of each computed from the same point). The loop is plain and
+visible; everything else (progress bars, live plots, evaluation over time, checkpoints) hangs
+off it as callbacks, so the loop knows nothing about them.
+
+One cost the textbook loop pays twice is saved: the fake batch of the last discriminator update
+is generated with its graph kept and reused for the first generator update (the generator has
+not changed in between), so a step costs one generator forward instead of two. The generator's
+backward asks autograd for G's gradients only, so no work is spent on D's weight gradients.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+
+from gan_toy.config import TrainConfig
+from gan_toy.data import make_mixture
+from gan_toy.history import STAT_NAMES, History
+from gan_toy.losses import get_loss
+from gan_toy.nets import make_discriminator, make_generator
+from gan_toy.regularizers import (
+    REGULARIZERS,
+    apply_spectral_norm,
+    clip_weights,
+    instance_noise_std,
+    total_penalty,
+)
+from gan_toy.unrolled import unrolled_generator_loss
+
+# Losses whose D output is a logit, reported as a probability; the others report raw values.
+PROBABILITY_LOSSES = ("minimax", "ns")
+# How often (in steps) the loop checks for NaN/Inf; the failing step is still found exactly.
+CHECK_EVERY = 25
+
+
+class DivergenceError(RuntimeError):
+    """A loss or gradient became NaN or Inf. `.step` is the first bad step and `.history` the
+    record of every step before it; the trainer's networks are rolled back to the last check
+    at which they were finite."""
+
+    def __init__(self, step: int, quantity: str, history: History):
+        super().__init__(
+            f"training diverged at step {step}: {quantity} became NaN or Inf. "
+            "Try a smaller learning rate or a regulariser; the history up to step "
+            f"{step - 1} is attached as .history"
+        )
+        self.step = step
+        self.history = history
+
+
+class StopTraining(Exception):
+    """Raise from a callback (or set `trainer.stop_requested`) to end training early."""
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """'auto' picks CUDA, then Apple MPS, then the CPU; other names are used as given."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} asked for, but CUDA is not available; use cpu or auto")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ValueError("device 'mps' asked for, but MPS is not available; use cpu or auto")
+    return torch.device(name)
+
+
+def effective_regs(config: TrainConfig) -> dict[str, float]:
+    """The config's regularisers, plus WGAN-GP's penalty (λ=10) when the loss is 'wgan-gp'."""
+    regs = dict(config.regs)
+    if config.loss == "wgan-gp":
+        regs.setdefault("gp", 10.0)
+    return regs
+
+
+def make_optimizer(params, config: TrainConfig, lr: float) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=tuple(config.betas))
+    return torch.optim.SGD(params, lr=lr)
+
+
+class Trainer:
+    """Holds one run: data, both networks, their optimisers, the random stream and the record.
+
+    `Trainer(config).fit()` trains to `config.steps`; `fit(until=...)` trains part of the way
+    and can be called again (that is how checkpoints resume).
+    """
+
+    def __init__(self, config: TrainConfig):
+        self.config = config.validate()
+        self.device = resolve_device(config.device)
+        self.mixture = make_mixture(config.data, self.device)
+        self.loss = get_loss(config.loss)
+        self.regs = effective_regs(config)
+        self.output_kind = "probability" if config.loss in PROBABILITY_LOSSES else "critic"
+
+        # Initialise on the CPU under the run's seed, without touching the global RNG, so the
+        # same seed gives the same starting networks on every device.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            g = make_generator(config.z_dim, config.hidden)
+            d = make_discriminator(2, config.hidden)
+            if self.regs.get("sn", 0) > 0:
+                apply_spectral_norm(d)
+        self.G, self.D = g.to(self.device), d.to(self.device)
+        self.g_params = list(self.G.parameters())
+        self.opt_g = make_optimizer(self.g_params, config, config.lr_g)
+        self.opt_d = make_optimizer(self.D.parameters(), config, config.lr_d)
+        self.penalties = {
+            n: w for n, w in self.regs.items() if REGULARIZERS[n].kind == "penalty" and w > 0
+        }
+
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(config.seed)
+        self.step = 0  # completed steps
+        self._stats = torch.zeros(config.steps, len(STAT_NAMES), device=self.device)
+        self.evals: list[dict] = []
+        self.stop_requested = False
+        self.steps_per_second = math.nan
+        self._checked = 0
+        self._last_good = self._snapshot()
+
+    # --- sampling -----------------------------------------------------------------------------
+    def _z(self, n: int | None = None) -> torch.Tensor:
+        n = self.config.batch_size if n is None else n
+        return torch.randn(n, self.config.z_dim, device=self.device, generator=self.rng)
+
+    def _real(self) -> torch.Tensor:
+        return self.mixture.sample(self.config.batch_size, generator=self.rng)
+
+    def _noisy(self, x: torch.Tensor, std: float) -> torch.Tensor:
+        return x if std == 0 else x + std * torch.randn(x.shape, device=x.device, generator=self.rng)
+
+    @torch.no_grad()
+    def sample(self, n: int = 2500, seed: int = 1234) -> torch.Tensor:
+        """n generator samples from a fixed latent batch (its own stream: training is unaffected).
+
+        The same `seed` gives the same z at every call, so snapshots over training show the
+        generator moving rather than resampling noise.
+        """
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(seed)
+        z = torch.randn(n, self.config.z_dim, device=self.device, generator=gen)
+        return self.G(z)
+
+    def evaluate(self, n: int | None = None) -> dict:
+        """Mode metrics of `n` samples (default config.eval_samples) against the true mixture."""
+        from gan_toy.metrics import mode_metrics
+
+        samples = self.sample(n or self.config.eval_samples)
+        return mode_metrics(samples, self.mixture.centres, self.mixture.sigma)
+
+    # --- the two players' updates -----------------------------------------------------------
+    def _d_summary(self, out: torch.Tensor) -> torch.Tensor:
+        out = out.detach()
+        return torch.sigmoid(out).mean() if self.output_kind == "probability" else out.mean()
+
+    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor):
+        """D's loss (with penalties) on one batch, and its outputs on real and fake."""
+        out = self.D(torch.cat([real, fake]))
+        real_out, fake_out = out[: real.shape[0]], out[real.shape[0] :]
+        loss = self.loss.d_loss(real_out, fake_out)
+        if self.penalties:
+            loss = loss + self._penalty(self.D, real, fake, list(self.D.parameters()))
+        return loss, real_out, fake_out
+
+    def _penalty(self, d_fn, real, fake, params):
+        return total_penalty(self.penalties, d_fn, real, fake, params=params, rng=self.rng)
+
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor):
+        """One discriminator update on (real, fake); fake must be detached from G."""
+        loss, real_out, fake_out = self._d_loss(real, fake)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        if self.config.clip is not None:
+            clip_weights(self.D, self.config.clip)
+        return loss.detach(), self._d_summary(real_out), self._d_summary(fake_out)
+
+    def _g_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        cfg = self.config
+        if cfg.unroll == 0:
+            return self.loss.g_loss(self.D(fake))
+        return unrolled_generator_loss(
+            self.D,
+            self.opt_d,
+            self.loss,
+            real,
+            fake,
+            cfg.unroll,
+            cfg.unroll_order,
+            cfg.unroll_lr,
+            penalty_fn=self._penalty if self.penalties else None,
+        )
+
+    def _set_g_grads(self, loss: torch.Tensor) -> torch.Tensor:
+        grads = torch.autograd.grad(loss, self.g_params)
+        for p, g in zip(self.g_params, grads):
+            p.grad = g
+        return torch.nn.utils.get_total_norm(grads)
+
+    def g_step(self, real: torch.Tensor, fake: torch.Tensor):
+        """One generator update; `fake` must carry G's graph. Returns (loss, gradient norm)."""
+        loss = self._g_loss(real, fake)
+        norm = self._set_g_grads(loss)
+        self.opt_g.step()
+        return loss.detach(), norm
+
+    # --- one step -------------------------------------------------------------------------------
+    def train_step(self) -> None:
+        cfg = self.config
+        noise = instance_noise_std(self.regs, self.step, cfg.steps)
+        if cfg.simultaneous:
+            row = self._simultaneous_step(noise)
+        else:
+            row = self._alternating_step(noise)
+        self._stats[self.step] = torch.stack(row)
+        self.step += 1
+
+    def _alternating_step(self, noise: float):
+        cfg = self.config
+        for i in range(cfg.d_steps):
+            keep_graph = i == cfg.d_steps - 1 and cfg.g_steps > 0
+            with torch.set_grad_enabled(keep_graph):
+                fake = self.G(self._z())
+            real = self._noisy(self._real(), noise)
+            d_loss, d_real, d_fake = self.d_step(real, self._noisy(fake.detach(), noise))
+        g_loss = g_norm = torch.zeros((), device=self.device)
+        for j in range(cfg.g_steps):
+            if j > 0:
+                fake = self.G(self._z())
+            g_loss, g_norm = self.g_step(real, self._noisy(fake, noise))
+        return [d_loss, g_loss, d_real, d_fake, g_norm]
+
+    def _simultaneous_step(self, noise: float):
+        # Both gradients are taken at the same (G, D) before either player moves.
+        fake = self.G(self._z())
+        real = self._noisy(self._real(), noise)
+        noisy_fake = self._noisy(fake, noise)
+        d_loss, real_out, fake_out = self._d_loss(real, noisy_fake.detach())
+        g_loss = self.loss.g_loss(self.D(noisy_fake))
+        g_norm = self._set_g_grads(g_loss)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        self.opt_g.step()
+        if self.config.clip is not None:
+            clip_weights(self.D, self.config.clip)
+        summary = self._d_summary
+        return [d_loss.detach(), g_loss.detach(), summary(real_out), summary(fake_out), g_norm]
+
+    # --- the loop ---------------------------------------------------------------------------
+    def fit(self, callbacks=(), until: int | None = None) -> History:
+        """Train until `until` steps are done (default: config.steps) and return the History.
+
+        Callbacks may define `on_train_begin(trainer)`, `on_step_end(trainer)` (called every
+        `callback.every` steps, default 1) and `on_train_end(trainer)`. Raising StopTraining
+        or setting `trainer.stop_requested` ends training early, keeping everything trained.
+        """
+        until = self.config.steps if until is None else min(until, self.config.steps)
+        callbacks = list(callbacks)
+        self.stop_requested = False
+        for cb in callbacks:
+            getattr(cb, "on_train_begin", lambda t: None)(self)
+        stepped = [(cb, getattr(cb, "every", 1)) for cb in callbacks if hasattr(cb, "on_step_end")]
+        start_step, start_time = self.step, time.perf_counter()
+        try:
+            while self.step < until and not self.stop_requested:
+                self.train_step()
+                if self.step % CHECK_EVERY == 0 or self.step == until:
+                    self._check_finite()
+                for cb, every in stepped:
+                    if self.step % every == 0:
+                        cb.on_step_end(self)
+        except StopTraining:
+            pass
+        finally:
+            elapsed = time.perf_counter() - start_time
+            if self.step > start_step and elapsed > 0:
+                self.steps_per_second = (self.step - start_step) / elapsed
+        self._check_finite()
+        for cb in callbacks:
+            getattr(cb, "on_train_end", lambda t: None)(self)
+        return self.history
+
+    def _check_finite(self) -> None:
+        """Raise DivergenceError at the first non-finite step since the last check."""
+        if self.step == self._checked:
+            return
+        rows = self._stats[self._checked : self.step]
+        finite = torch.isfinite(rows)
+        if bool(finite.all()):
+            self._checked = self.step
+            self._last_good = self._snapshot()
+            return
+        bad_row, bad_col = (~finite).nonzero()[0].tolist()
+        bad_step = self._checked + bad_row + 1
+        history = History(
+            self._stats[: bad_step - 1].cpu().numpy(), self.evals, self.output_kind
+        )
+        self.G.load_state_dict(self._last_good["G"])
+        self.D.load_state_dict(self._last_good["D"])
+        raise DivergenceError(bad_step, STAT_NAMES[bad_col], history)
+
+    def _snapshot(self) -> dict:
+        return {
+            "G": {k: v.detach().clone() for k, v in self.G.state_dict().items()},
+            "D": {k: v.detach().clone() for k, v in self.D.state_dict().items()},
+        }
+
+    @property
+    def history(self) -> History:
+        """Everything recorded so far (copies from the device: call it every few dozen steps,
+        not every step)."""
+        stats = self._stats[: self.step].cpu().numpy()
+        return History(stats, self.evals, self.output_kind)
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue this run bit-for-bit (plain tensors and containers, so
+        it loads with torch.load(weights_only=True))."""
+        return {
+            "format": 1,
+            "config": self.config.to_dict(),
+            "step": self.step,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": self.rng.get_state(),
+            "stats": self._stats[: self.step].cpu(),
+            "evals": self.evals,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.rng.set_state(state["rng"])
+        self.step = int(state["step"])
+        self._stats[: self.step] = state["stats"].to(self.device)
+        self.evals = list(state["evals"])
+        self._checked = self.step
+        self._last_good = self._snapshot()
+
+
+def train(config: TrainConfig | None = None, callbacks=(), **overrides) -> History:
+    """Train one GAN and return its History; the trained run is at `history.trainer`.
+
+    `train(TrainConfig(loss="minimax"))` or `train(loss="minimax", steps=2000)`.
+    """
+    config = (config or TrainConfig()).replace(**overrides) if overrides else config
+    trainer = Trainer(config or TrainConfig())
+    history = trainer.fit(callbacks)
+    history.trainer = trainer
+    return history
