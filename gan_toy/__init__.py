@@ -1,0 +1,45 @@
+"""GAN Failure Lab's toolkit: toy GANs, every loss and remedy the book uses, metrics, plots.
+
+    from gan_toy import TrainConfig, train
+    history = train(TrainConfig(loss="minimax", steps=2000))
+    history.trainer.evaluate()   # {'modes_covered': ..., 'high_quality': ..., 'reverse_kl': ...}
+"""
+
+from gan_toy.callbacks import ModesOverTime, ProgressBar, StopFlag
+from gan_toy.checkpoint import Checkpointer, load_checkpoint, save_checkpoint
+from gan_toy.config import ConfigError, TrainConfig, fast_mode, pick
+from gan_toy.data import GaussianMixture, grid, make_mixture, ring
+from gan_toy.history import History
+from gan_toy.losses import LOSSES, get_loss
+from gan_toy.metrics import mode_metrics
+from gan_toy.regularizers import REGULARIZERS
+from gan_toy.train import DivergenceError, StopTraining, Trainer, resolve_device, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LOSSES",
+    "REGULARIZERS",
+    "Checkpointer",
+    "ConfigError",
+    "DivergenceError",
+    "GaussianMixture",
+    "History",
+    "ModesOverTime",
+    "ProgressBar",
+    "StopFlag",
+    "StopTraining",
+    "TrainConfig",
+    "Trainer",
+    "fast_mode",
+    "get_loss",
+    "grid",
+    "load_checkpoint",
+    "make_mixture",
+    "mode_metrics",
+    "pick",
+    "resolve_device",
+    "ring",
+    "save_checkpoint",
+    "train",
+]

@@ -1,0 +1,166 @@
+"""The trainer: reproducibility, the D:G ratio, simultaneous steps, divergence, stopping."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gan_toy import ConfigError, DivergenceError, StopFlag, TrainConfig, Trainer, train
+
+torch.set_num_threads(1)
+
+SMALL = TrainConfig(steps=30, batch_size=64, z_dim=16, hidden=32)
+
+
+def params(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+def test_same_seed_same_numbers_and_different_seed_different_samples():
+    a, b = Trainer(SMALL), Trainer(SMALL)
+    ha, hb = a.fit(), b.fit()
+    np.testing.assert_array_equal(ha.stats, hb.stats)
+    assert torch.equal(a.sample(100), b.sample(100))
+    assert a.evaluate() == b.evaluate()
+    c = Trainer(SMALL.replace(seed=1))
+    c.fit()
+    assert not torch.allclose(a.sample(100), c.sample(100))
+
+
+def test_history_records_every_step_with_finite_values():
+    history = Trainer(SMALL).fit()
+    assert len(history) == SMALL.steps
+    for name in ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"):
+        values = getattr(history, name)
+        assert values.shape == (SMALL.steps,) and np.isfinite(values).all()
+    # probabilities for the non-saturating loss
+    assert ((history.d_real > 0) & (history.d_real < 1)).all()
+    assert (history.g_grad_norm > 0).all()
+
+
+def test_d_steps_and_g_steps_count_optimizer_updates():
+    trainer = Trainer(SMALL.replace(steps=4, d_steps=3, g_steps=2))
+    trainer.fit()
+    assert trainer.opt_d.state[next(trainer.D.parameters())]["step"] == 12
+    assert trainer.opt_g.state[next(trainer.G.parameters())]["step"] == 8
+
+
+def test_g_steps_zero_freezes_the_generator():
+    trainer = Trainer(SMALL.replace(steps=5, g_steps=0))
+    before = params(trainer.G).clone()
+    trainer.fit()
+    assert torch.equal(before, params(trainer.G))
+
+
+def test_simultaneous_takes_both_gradients_at_the_same_point():
+    # With SGD, a simultaneous step from (G0, D0) must equal stepping each player alone from
+    # (G0, D0); an alternating step instead gives G the gradient at the *updated* D.
+    cfg = SMALL.replace(steps=1, optimizer="sgd", lr_d=0.5, lr_g=0.5)
+    sim, alt = Trainer(cfg.replace(simultaneous=True)), Trainer(cfg)
+    assert torch.equal(params(sim.G), params(alt.G))
+    sim.fit()
+    alt.fit()
+    assert torch.equal(params(sim.D), params(alt.D))  # D moves the same way in both
+    assert not torch.allclose(params(sim.G), params(alt.G))
+    # recompute G's simultaneous step by hand from the starting point
+    fresh = Trainer(cfg)
+    z = torch.randn(64, 16, generator=fresh.rng)
+    fake = fresh.G(z)
+    fresh._real()
+    loss = fresh.loss.g_loss(fresh.D(fake))
+    grads = torch.autograd.grad(loss, fresh.g_params)
+    expected = torch.cat([(p - 0.5 * g).flatten() for p, g in zip(fresh.g_params, grads)])
+    torch.testing.assert_close(params(sim.G), expected.detach())
+
+
+def test_nan_stops_with_the_step_and_keeps_history():
+    trainer = Trainer(SMALL.replace(steps=60))
+    trainer.fit(until=10)
+    good = params(trainer.G).clone()
+
+    class Poison:
+        every = 1
+
+        def on_step_end(self, t):
+            if t.step == 17:
+                with torch.no_grad():
+                    next(t.D.parameters()).fill_(math.nan)
+
+    with pytest.raises(DivergenceError) as info:
+        trainer.fit([Poison()])
+    err = info.value
+    assert err.step == 18 and "step 18" in str(err)
+    assert len(err.history) == 17 and np.isfinite(err.history.stats).all()
+    # the networks roll back to the last finite check (the end of the first fit, step 10)
+    assert torch.isfinite(params(trainer.D)).all()
+    assert torch.equal(good, params(trainer.G))
+
+
+def test_stop_flag_ends_early_and_keeps_what_was_trained():
+    flag = StopFlag()
+
+    class PressStop:
+        every = 1
+
+        def on_step_end(self, t):
+            if t.step == 7:
+                flag.stop()
+
+    trainer = Trainer(SMALL)
+    history = trainer.fit([PressStop(), flag])
+    assert trainer.step == 7 and len(history) == 7
+    trainer.fit()  # can carry on afterwards
+    assert trainer.step == SMALL.steps
+
+
+def test_train_function_accepts_overrides_and_exposes_the_trainer():
+    history = train(SMALL, steps=5, loss="minimax")
+    assert len(history) == 5 and history.trainer.config.loss == "minimax"
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"loss": "nope"}, ["'nope'", "minimax", "wgan-gp"]),
+        ({"data": "moons"}, ["'moons'", "ring", "grid"]),
+        ({"steps": 0}, ["steps", "0"]),
+        ({"lr_g": -1.0}, ["lr_g", "-1.0"]),
+        ({"batch_size": 0}, ["batch_size"]),
+        ({"regs": {"r3": 1.0}}, ["'r3'", "r1", "gp"]),
+        ({"regs": {"r1": -1.0}}, ["r1=-1.0"]),
+        ({"optimizer": "rmsprop"}, ["'rmsprop'", "adam", "sgd"]),
+        ({"simultaneous": True, "unroll": 5}, ["unroll=5"]),
+        ({"device": "tpu"}, ["'tpu'", "cpu"]),
+    ],
+)
+def test_bad_settings_name_the_value_and_the_choices(change, words):
+    with pytest.raises(ConfigError) as info:
+        Trainer(SMALL.replace(**change))
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_replace_rejects_unknown_setting_names():
+    with pytest.raises(ConfigError, match="'stpes'"):
+        SMALL.replace(stpes=3)
+
+
+@pytest.mark.parametrize("loss", ["minimax", "ns", "wgan", "wgan-gp", "hinge", "lsgan"])
+def test_every_loss_trains_a_few_steps(loss):
+    history = Trainer(SMALL.replace(steps=5, loss=loss)).fit()
+    assert np.isfinite(history.stats).all()
+
+
+@pytest.mark.parametrize("reg", ["gp", "r1", "r2", "roth", "l2", "noise", "sn"])
+def test_every_regulariser_trains_a_few_steps(reg):
+    history = Trainer(SMALL.replace(steps=5, regs={reg: 0.5})).fit()
+    assert np.isfinite(history.stats).all()
+
+
+def test_unrolled_and_clipped_runs_train():
+    for cfg in (SMALL.replace(steps=3, unroll=2), SMALL.replace(steps=3, unroll=2, unroll_order=1)):
+        assert np.isfinite(Trainer(cfg).fit().stats).all()
+    trainer = Trainer(SMALL.replace(steps=3, loss="wgan", clip=0.01))
+    trainer.fit()
+    assert params(trainer.D).abs().max() <= 0.01
