@@ -1,8 +1,8 @@
 """GAN Failure Lab's toolkit: toy GANs, every loss and remedy the book uses, metrics, plots.
 
-    from gan_toy import TrainConfig, train
-    history = train(TrainConfig(loss="minimax", steps=2000))
-    history.trainer.evaluate()   # {'modes_covered': ..., 'high_quality': ..., 'reverse_kl': ...}
+from gan_toy import TrainConfig, train
+history = train(TrainConfig(loss="minimax", steps=2000))
+history.trainer.evaluate()   # {'modes_covered': ..., 'high_quality': ..., 'reverse_kl': ...}
 """
 
 from gan_toy.callbacks import ModesOverTime, ProgressBar, StopFlag

@@ -42,7 +42,8 @@ def _reg(text: str) -> tuple[str, float]:
     try:
         return name, float(weight)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"weight of --reg {name} must be a number, got {weight!r}")
+        msg = f"weight of --reg {name} must be a number, got {weight!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +138,7 @@ def run_train(args) -> int:
         try:
             trainer = Trainer(config)
         except ValueError as err:  # e.g. --device cuda on a machine without CUDA
-            raise UsageError(str(err))
+            raise UsageError(str(err)) from None
     callbacks = []
     if not args.quiet:
         callbacks.append(ProgressBar())

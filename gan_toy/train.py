@@ -136,7 +136,9 @@ class Trainer:
         return self.mixture.sample(self.config.batch_size, generator=self.rng)
 
     def _noisy(self, x: torch.Tensor, std: float) -> torch.Tensor:
-        return x if std == 0 else x + std * torch.randn(x.shape, device=x.device, generator=self.rng)
+        if std == 0:
+            return x
+        return x + std * torch.randn(x.shape, device=x.device, generator=self.rng)
 
     @torch.no_grad()
     def sample(self, n: int = 2500, seed: int = 1234) -> torch.Tensor:
@@ -302,9 +304,7 @@ class Trainer:
             return
         bad_row, bad_col = (~finite).nonzero()[0].tolist()
         bad_step = self._checked + bad_row + 1
-        history = History(
-            self._stats[: bad_step - 1].cpu().numpy(), self.evals, self.output_kind
-        )
+        history = History(self._stats[: bad_step - 1].cpu().numpy(), self.evals, self.output_kind)
         self.G.load_state_dict(self._last_good["G"])
         self.D.load_state_dict(self._last_good["D"])
         raise DivergenceError(bad_step, STAT_NAMES[bad_col], history)

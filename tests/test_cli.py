@@ -13,7 +13,8 @@ TINY = ["--steps", "5", "--batch", "32", "--eval-samples", "200", "--quiet"]
 
 def test_train_writes_the_json_contract(tmp_path):
     out = tmp_path / "out.json"
-    status = main(["train", "--data", "ring", "--loss", "ns", "--seed", "3", "--json", str(out)] + TINY)
+    args = ["train", "--data", "ring", "--loss", "ns", "--seed", "3", "--json", str(out)]
+    status = main(args + TINY)
     assert status == 0
     result = json.loads(out.read_text())
     assert result["config"]["loss"] == "ns" and result["config"]["steps"] == 5

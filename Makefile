@@ -1,0 +1,136 @@
+# GAN Failure Lab: build the book, run the labs, run the tests.
+#
+#   make book     execute every chapter (full size) and build the book into _build/html
+#   make test     lint, unit tests, every notebook in fast mode, book structure check
+#   make lab      JupyterLab on the labs
+#
+# The only things needed from outside the repository are python3 (>= 3.11, with its venv
+# module) and make: the first target that needs it creates .venv from requirements.txt.
+#
+# Variables you may override on the command line:
+#   PYTHON=python3.12          interpreter used to create .venv
+#   PIP_EXTRA="--extra-index-url https://download.pytorch.org/whl/cpu"
+#                              extra pip options (e.g. CPU-only PyTorch wheels on Linux)
+#   NBVAL_JOBS=0               pytest-xdist workers for the notebooks (default: auto, one per
+#                              core; 0 runs them one after another in one process)
+#   UNIT_JOBS=auto             the same for the unit tests (default: 0, see below)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PIP_EXTRA ?=
+NBVAL_JOBS ?= auto
+UNIT_JOBS ?= 0
+
+# Notebooks that nbval executes (book chapters and labs; never checkpoints or build output).
+NOTEBOOKS = $(shell find book labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+
+# Per-cell limit for nbval in fast mode: a notebook should take well under a minute, so a cell
+# that runs for minutes is a bug (or fast mode not honoured), not a slow machine.
+NBVAL_CELL_TIMEOUT ?= 300
+
+# Parallelism (pytest-xdist). Notebooks are independent and each runs for up to a minute, so
+# they run one per core. --dist loadfile keeps all cells of a notebook on one worker, in order,
+# which nbval requires. With several workers every PyTorch process must stay on one thread:
+# two processes each spinning two OpenMP threads on two cores run several times slower than one.
+# The unit tests run serially by default: they take seconds each, and on a 2-core machine
+# starting workers (each importing torch and matplotlib) cost more than it saved.
+xdist = $(if $(filter 0,$(1)),,-n $(1) --dist loadfile)
+threads = $(if $(filter 0,$(1)),,OMP_NUM_THREADS=1 MKL_NUM_THREADS=1)
+
+# Output folders. jupyter-book writes to <path-output>/_build/html and keeps its execution cache
+# in <path-output>/_build/.jupyter_cache, keyed on notebook source only. Fast-mode and full
+# builds therefore never share a folder: full -> _build/, fast -> _build_fast/_build/,
+# structure check -> _build_check/_build/.
+BOOK_FAST_DIR := _build_fast
+BOOK_CHECK_DIR := _build_check
+
+# The same options as the nbstripout hook in .pre-commit-config.yaml.
+NBSTRIPOUT_ARGS := --extra-keys "metadata.language_info.version metadata.vscode"
+
+.PHONY: help venv test lint unit nbval book-check book book-fast lab format clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------------------------
+# Environment
+
+venv: $(STAMP)  ## create .venv with the pinned requirements and gan_toy (editable)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: requirements.txt pins packages that need Python >= 3.11;" \
+	       "run e.g. 'make PYTHON=python3.11 ...'" >&2; exit 1; }
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install $(PIP_EXTRA) -r requirements.txt
+	$(PY) -m pip install $(PIP_EXTRA) --no-deps -e .
+	@# A kernel named python3 inside the venv, pointing at the venv's interpreter, so notebooks
+	@# (kernelspec name python3) execute with it in the book build and in JupyterLab.
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)"
+	touch $@
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+test: lint unit nbval book-check  ## lint, unit tests, notebooks (fast mode), book structure
+	@echo "make test: all checks passed"
+
+lint: venv  ## ruff lint + format check (code and notebooks)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: venv  ## unit tests (tests/)
+	$(call threads,$(UNIT_JOBS)) $(BIN)/pytest $(call xdist,$(UNIT_JOBS)) tests
+
+nbval: venv  ## execute every notebook in book/ and labs/ in fast mode (GAN_TOY_FAST=1)
+	@if [ -z "$(NOTEBOOKS)" ]; then echo "nbval: no notebooks found"; exit 1; fi
+	GAN_TOY_FAST=1 $(call threads,$(NBVAL_JOBS)) $(BIN)/pytest -p no:cacheprovider \
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+	  $(call xdist,$(NBVAL_JOBS)) $(NOTEBOOKS)
+
+# Structure check: build the book with execution OFF (a copy of _config.yml with
+# execute.execute_notebooks: "off", passed with --config) and warnings as errors. Catches
+# broken cross-references, citations, toc entries and MyST syntax in seconds; notebook
+# execution itself is nbval's job above.
+book-check: venv  ## build the book without executing notebooks, warnings as errors
+	@mkdir -p $(BOOK_CHECK_DIR)
+	$(PY) -c 'import yaml; c = yaml.safe_load(open("_config.yml")); \
+	  c.setdefault("execute", {})["execute_notebooks"] = "off"; \
+	  yaml.safe_dump(c, open("$(BOOK_CHECK_DIR)/_config.yml", "w"), sort_keys=False)'
+	$(BIN)/jupyter-book build . --config $(BOOK_CHECK_DIR)/_config.yml \
+	  --path-output $(BOOK_CHECK_DIR) --all -W -n --keep-going
+
+# ---------------------------------------------------------------------------------------------
+# The book
+
+book: venv  ## execute every chapter at full size and build the book (_build/html)
+	env -u GAN_TOY_FAST $(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+book-fast: venv  ## the same in fast mode (GAN_TOY_FAST=1), into _build_fast/
+	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
+	@echo "The book (fast mode): $(CURDIR)/$(BOOK_FAST_DIR)/_build/html/index.html"
+
+lab: venv  ## open JupyterLab on the labs
+	$(BIN)/jupyter lab labs/
+
+# ---------------------------------------------------------------------------------------------
+# Housekeeping
+
+format: venv  ## ruff format + ruff check --fix; strip notebook outputs
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/nbstripout $(NBSTRIPOUT_ARGS) $(NOTEBOOKS); fi
+
+clean:  ## remove builds and caches (keeps .venv)
+	rm -rf _build $(BOOK_FAST_DIR) $(BOOK_CHECK_DIR) .pytest_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean  ## clean, and remove .venv too
+	rm -rf $(VENV)
