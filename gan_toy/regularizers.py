@@ -15,8 +15,8 @@ serves the real discriminator and the functional copies used in unrolled updates
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import torch
 from torch import nn
@@ -26,39 +26,52 @@ DFn = Callable[[Tensor], Tensor]
 
 
 def _input_gradient(d_fn: DFn, x: Tensor) -> tuple[Tensor, Tensor]:
-    """(D's output at x, ∇_x D(x) per sample), keeping the graph so a penalty can be trained."""
-    x = x.detach().requires_grad_(True)
+    """(D's output at x, ∇_x D(x) per sample), keeping the graph so a penalty can be trained.
+
+    An x that already carries a graph (the generator's samples inside a second-order unrolled
+    step) keeps it, so the penalty's dependence on G is differentiated too; callers that train
+    D alone pass detached samples, as the trainer's D step does.
+    """
+    if not x.requires_grad:
+        x = x.detach().requires_grad_(True)
     out = d_fn(x)
     (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
     return out, grad
 
 
+def _sq_norm(grad: Tensor) -> Tensor:
+    """‖g‖² per sample, over all of a sample's dimensions (not just the first: images too)."""
+    return grad.flatten(1).pow(2).sum(dim=1)
+
+
 def gradient_penalty(d_fn: DFn, real: Tensor, fake: Tensor, rng=None, **_) -> Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0,1]."""
-    eps = torch.rand(real.shape[0], 1, device=real.device, generator=rng)
-    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    # One ε per sample, broadcast over its other dimensions (2D points or C×H×W images).
+    eps = torch.rand(real.shape[0], *[1] * (real.ndim - 1), device=real.device, generator=rng)
+    x_hat = eps * real + (1 - eps) * fake
     _, grad = _input_gradient(d_fn, x_hat)
-    return ((grad.norm(dim=1) - 1.0) ** 2).mean()
+    # norm(), not sqrt of the square: its derivative stays finite where ∇D = 0 (dead ReLUs).
+    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
 
 
 def r1_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
     """R1 (Mescheder et al. 2018): ½ E_real ‖∇D(x)‖²; with weight γ this is (γ/2) E‖∇D‖²."""
     _, grad = _input_gradient(d_fn, real)
-    return 0.5 * grad.pow(2).sum(dim=1).mean()
+    return 0.5 * _sq_norm(grad).mean()
 
 
 def r2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
     """R2: the same penalty on generated samples."""
     _, grad = _input_gradient(d_fn, fake)
-    return 0.5 * grad.pow(2).sum(dim=1).mean()
+    return 0.5 * _sq_norm(grad).mean()
 
 
 def roth_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
     """Roth et al. (2017): ½ (E_real[(1-D)² ‖∇ψ‖²] + E_fake[D² ‖∇ψ‖²]), D = sigmoid(ψ)."""
     real_out, real_grad = _input_gradient(d_fn, real)
     fake_out, fake_grad = _input_gradient(d_fn, fake)
-    real_term = (1 - torch.sigmoid(real_out)).pow(2).squeeze(1) * real_grad.pow(2).sum(dim=1)
-    fake_term = torch.sigmoid(fake_out).pow(2).squeeze(1) * fake_grad.pow(2).sum(dim=1)
+    real_term = (1 - torch.sigmoid(real_out)).pow(2).squeeze(1) * _sq_norm(real_grad)
+    fake_term = torch.sigmoid(fake_out).pow(2).squeeze(1) * _sq_norm(fake_grad)
     return 0.5 * (real_term.mean() + fake_term.mean())
 
 
@@ -76,7 +89,9 @@ class Regularizer:
 
 
 REGULARIZERS: dict[str, Regularizer] = {
-    "gp": Regularizer("gp", "penalty", "WGAN-GP gradient penalty on interpolates", gradient_penalty),
+    "gp": Regularizer(
+        "gp", "penalty", "WGAN-GP gradient penalty on interpolates", gradient_penalty
+    ),
     "r1": Regularizer("r1", "penalty", "R1: gradient penalty on real data", r1_penalty),
     "r2": Regularizer("r2", "penalty", "R2: gradient penalty on generated data", r2_penalty),
     "roth": Regularizer("roth", "penalty", "Roth et al. (2017) regulariser", roth_penalty),

@@ -15,12 +15,37 @@ from __future__ import annotations
 import torch
 from torch.func import functional_call
 
+# Settings of the discriminator's optimiser that the unrolled rule does not reproduce: with any
+# of them on, the unrolled D would silently follow another rule than the real one.
+_UNSUPPORTED = {
+    "adam": ("weight_decay", "amsgrad", "maximize"),
+    "sgd": ("weight_decay", "momentum", "nesterov", "maximize"),
+}
+
 
 def _optimizer_rule(opt: torch.optim.Optimizer, lr: float | None):
-    """(kind, lr, betas, eps) of the discriminator's optimiser, lr overridable."""
+    """(kind, lr, betas, eps) of the discriminator's optimiser, lr overridable.
+
+    Plain Adam and plain SGD only (one setting for all parameters); anything else raises
+    ValueError rather than unrolling with a rule D does not use.
+    """
+    if isinstance(opt, torch.optim.Adam):  # AdamW too: its weight decay is refused below
+        kind = "adam"
+    elif isinstance(opt, torch.optim.SGD):
+        kind = "sgd"
+    else:
+        raise ValueError(
+            f"unrolling follows torch.optim.Adam or torch.optim.SGD, got {type(opt).__name__}"
+        )
     group = opt.param_groups[0]
+    for g in opt.param_groups:
+        bad = {k: g[k] for k in _UNSUPPORTED[kind] if g.get(k)}
+        if bad:
+            raise ValueError(f"unrolling does not reproduce {type(opt).__name__} with {bad}")
+        if any(g.get(k) != group.get(k) for k in ("lr", "betas", "eps")):
+            raise ValueError("unrolling needs one lr/betas/eps for all of D's parameter groups")
     lr = group["lr"] if lr is None else lr
-    if isinstance(opt, torch.optim.Adam):
+    if kind == "adam":
         return "adam", lr, group["betas"], group["eps"]
     return "sgd", lr, None, None
 
@@ -40,9 +65,7 @@ def unrolled_parameters(d, d_opt, loss, real, fake, k, order=2, lr=None, penalty
     if kind == "adam":
         states = [d_opt.state.get(p, {}) for p in originals]
         m = [s["exp_avg"].detach() if s else torch.zeros_like(p) for s, p in zip(states, params)]
-        v = [
-            s["exp_avg_sq"].detach() if s else torch.zeros_like(p) for s, p in zip(states, params)
-        ]
+        v = [s["exp_avg_sq"].detach() if s else torch.zeros_like(p) for s, p in zip(states, params)]
         t0 = int(states[0]["step"]) if states[0] else 0
     fake_in = fake if order == 2 else fake.detach()
     n_real = real.shape[0]
