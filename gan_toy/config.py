@@ -79,6 +79,11 @@ class TrainConfig:
             _choice("regulariser", name, tuple(REGULARIZERS))
             if not weight >= 0:  # also rejects NaN
                 raise ConfigError(f"regulariser weight {name}={weight!r} must be >= 0")
+        if self.simultaneous and (self.d_steps, self.g_steps) != (1, 1):
+            raise ConfigError(
+                f"simultaneous=True takes one update of each player per step, got "
+                f"d_steps={self.d_steps}, g_steps={self.g_steps}; set both to 1"
+            )
         if self.simultaneous and self.unroll:
             raise ConfigError(
                 f"unroll={self.unroll} with simultaneous=True: unrolling needs alternating "

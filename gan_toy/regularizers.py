@@ -44,35 +44,42 @@ def _sq_norm(grad: Tensor) -> Tensor:
     return grad.flatten(1).pow(2).sum(dim=1)
 
 
-def gradient_penalty(d_fn: DFn, real: Tensor, fake: Tensor, rng=None, **_) -> Tensor:
-    """WGAN-GP (Gulrajani et al. 2017): E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0,1]."""
-    # One ε per sample, broadcast over its other dimensions (2D points or C×H×W images).
-    eps = torch.rand(real.shape[0], *[1] * (real.ndim - 1), device=real.device, generator=rng)
+def gradient_penalty(
+    d_fn: DFn, real: Tensor, fake: Tensor, rng=None, eps=None, reduce=torch.mean, **_
+) -> Tensor:
+    """WGAN-GP (Gulrajani et al. 2017): E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0,1].
+
+    `eps` may be given (the batched trainer draws it run by run); `reduce` turns the
+    per-sample values into the penalty (the mean; per-run means for stacked runs).
+    """
+    if eps is None:  # one ε per sample, broadcast over its other dimensions (points or images)
+        shape = (real.shape[0], *[1] * (real.ndim - 1))
+        eps = torch.rand(shape, device=real.device, generator=rng)
     x_hat = eps * real + (1 - eps) * fake
     _, grad = _input_gradient(d_fn, x_hat)
     # norm(), not sqrt of the square: its derivative stays finite where ∇D = 0 (dead ReLUs).
-    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+    return reduce((grad.flatten(1).norm(dim=1) - 1.0) ** 2)
 
 
-def r1_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
+def r1_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) -> Tensor:
     """R1 (Mescheder et al. 2018): ½ E_real ‖∇D(x)‖²; with weight γ this is (γ/2) E‖∇D‖²."""
     _, grad = _input_gradient(d_fn, real)
-    return 0.5 * _sq_norm(grad).mean()
+    return 0.5 * reduce(_sq_norm(grad))
 
 
-def r2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
+def r2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) -> Tensor:
     """R2: the same penalty on generated samples."""
     _, grad = _input_gradient(d_fn, fake)
-    return 0.5 * _sq_norm(grad).mean()
+    return 0.5 * reduce(_sq_norm(grad))
 
 
-def roth_penalty(d_fn: DFn, real: Tensor, fake: Tensor, **_) -> Tensor:
+def roth_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) -> Tensor:
     """Roth et al. (2017): ½ (E_real[(1-D)² ‖∇ψ‖²] + E_fake[D² ‖∇ψ‖²]), D = sigmoid(ψ)."""
     real_out, real_grad = _input_gradient(d_fn, real)
     fake_out, fake_grad = _input_gradient(d_fn, fake)
     real_term = (1 - torch.sigmoid(real_out)).pow(2).squeeze(1) * _sq_norm(real_grad)
     fake_term = torch.sigmoid(fake_out).pow(2).squeeze(1) * _sq_norm(fake_grad)
-    return 0.5 * (real_term.mean() + fake_term.mean())
+    return 0.5 * (reduce(real_term) + reduce(fake_term))
 
 
 def l2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, params: Iterable[Tensor] = (), **_):

@@ -200,6 +200,7 @@ class Trainer:
             cfg.unroll_order,
             cfg.unroll_lr,
             penalty_fn=self._penalty if self.penalties else None,
+            clip=cfg.clip,
         )
 
     def _set_g_grads(self, loss: torch.Tensor) -> torch.Tensor:

@@ -50,55 +50,112 @@ def _optimizer_rule(opt: torch.optim.Optimizer, lr: float | None):
     return "sgd", lr, None, None
 
 
-def unrolled_parameters(d, d_opt, loss, real, fake, k, order=2, lr=None, penalty_fn=None):
-    """D's parameters after k unrolled updates on (real, fake), as a name -> tensor dict.
+def _like(value, p):
+    """A scalar as is; a per-run (K,) tensor reshaped to broadcast against a (K, ...) tensor."""
+    if isinstance(value, torch.Tensor) and value.dim() == 1:
+        return value.view(-1, *[1] * (p.dim() - 1))
+    return value
 
-    `penalty_fn(d_fn, real, fake, params)` adds D's regularisers to each unrolled loss.
-    With order=2 the returned tensors depend on `fake` (and so on G) through the updates.
+
+def adam_unroll(
+    params,
+    loss_fn,
+    k: int,
+    lr,
+    betas=None,
+    eps: float = 1e-8,
+    exp_avg=None,
+    exp_avg_sq=None,
+    t0=0,
+    create_graph: bool = True,
+    clip: float | None = None,
+):
+    """k updates of `params` (a list of tensors) on `loss_fn(params)`, returned as a new list.
+
+    Adam when `betas` is given, continued from the moments `exp_avg`, `exp_avg_sq` after `t0`
+    updates (zeros and 0 for a fresh optimiser); plain gradient descent when it is None. `lr`
+    and `t0` may be per-run (K,) tensors for stacked parameters. `clip` repeats WGAN's weight
+    clipping after each update, as the real discriminator's step does. With `create_graph`
+    the result stays differentiable through the updates (second order).
     """
-    kind, lr, betas, eps = _optimizer_rule(d_opt, lr)
-    names = [n for n, _ in d.named_parameters()]
-    originals = [p for _, p in d.named_parameters()]
-    params = [p.detach().requires_grad_(True) for p in originals]
-    # Clone buffers: spectral norm's power iteration updates them in place during forward.
-    buffers = {n: b.detach().clone() for n, b in d.named_buffers()}
-    if kind == "adam":
-        states = [d_opt.state.get(p, {}) for p in originals]
-        m = [s["exp_avg"].detach() if s else torch.zeros_like(p) for s, p in zip(states, params)]
-        v = [s["exp_avg_sq"].detach() if s else torch.zeros_like(p) for s, p in zip(states, params)]
-        t0 = int(states[0]["step"]) if states[0] else 0
-    fake_in = fake if order == 2 else fake.detach()
-    n_real = real.shape[0]
+    m = [torch.zeros_like(p) for p in params] if exp_avg is None else [x.detach() for x in exp_avg]
+    v = [torch.zeros_like(p) for p in params] if exp_avg_sq is None else exp_avg_sq
+    v = [x.detach() for x in v]
     for i in range(k):
-        current = dict(zip(names, params))
-
-        def d_fn(x, current=current):
-            return functional_call(d, (current, buffers), (x,))
-
-        out = d_fn(torch.cat([real, fake_in]))
-        d_loss = loss.d_loss(out[:n_real], out[n_real:])
-        if penalty_fn is not None:
-            d_loss = d_loss + penalty_fn(d_fn, real, fake_in, params)
-        grads = torch.autograd.grad(d_loss, params, create_graph=(order == 2))
-        if kind == "adam":
+        grads = torch.autograd.grad(loss_fn(params), params, create_graph=create_graph)
+        if betas is None:
+            params = [p - _like(lr, p) * g for p, g in zip(params, grads)]
+        else:
             b1, b2 = betas
             t = t0 + i + 1
+            bias1, bias2 = 1 - b1**t, 1 - b2**t
             m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
             v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(v, grads)]
             # clamp_min keeps sqrt's derivative finite where a parameter never had a gradient
             # (a dead ReLU unit): d√v/dv at v=0 is inf, and inf·0 would poison G's gradient.
             params = [
-                p - lr * (mi / (1 - b1**t)) / ((vi / (1 - b2**t)).clamp_min(1e-30).sqrt() + eps)
+                p
+                - _like(lr, p)
+                * (mi / _like(bias1, p))
+                / ((vi / _like(bias2, p)).clamp_min(1e-30).sqrt() + eps)
                 for p, mi, vi in zip(params, m, v)
             ]
-        else:
-            params = [p - lr * g for p, g in zip(params, grads)]
+        if clip is not None:
+            params = [p.clamp(-clip, clip) for p in params]
+    return params
+
+
+def unrolled_parameters(
+    d, d_opt, loss, real, fake, k, order=2, lr=None, penalty_fn=None, clip=None
+):
+    """D's parameters after k unrolled updates on (real, fake), as a name -> tensor dict.
+
+    `penalty_fn(d_fn, real, fake, params)` adds D's regularisers to each unrolled loss; `clip`
+    is WGAN's clipping bound. With order=2 the returned tensors depend on `fake` (and so on G)
+    through the updates.
+    """
+    kind, lr, betas, eps = _optimizer_rule(d_opt, lr)
+    names = [n for n, _ in d.named_parameters()]
+    originals = [p for _, p in d.named_parameters()]
+    start = [p.detach().requires_grad_(True) for p in originals]
+    # Clone buffers: spectral norm's power iteration updates them in place during forward.
+    buffers = {n: b.detach().clone() for n, b in d.named_buffers()}
+    states = [d_opt.state.get(p, {}) for p in originals]
+    moments = {}
+    if kind == "adam" and states[0]:
+        moments = {
+            "exp_avg": [s["exp_avg"] for s in states],
+            "exp_avg_sq": [s["exp_avg_sq"] for s in states],
+            "t0": int(states[0]["step"]),
+        }
+    fake_in = fake if order == 2 else fake.detach()
+    n_real = real.shape[0]
+
+    def d_loss(params):
+        current = dict(zip(names, params))
+
+        def d_fn(x):
+            return functional_call(d, (current, buffers), (x,))
+
+        out = d_fn(torch.cat([real, fake_in]))
+        value = loss.d_loss(out[:n_real], out[n_real:])
+        if penalty_fn is not None:
+            value = value + penalty_fn(d_fn, real, fake_in, params)
+        return value
+
+    params = adam_unroll(
+        start, d_loss, k, lr, betas, eps or 1e-8, create_graph=(order == 2), clip=clip, **moments
+    )
     return dict(zip(names, params)), buffers
 
 
-def unrolled_generator_loss(d, d_opt, loss, real, fake, k, order=2, lr=None, penalty_fn=None):
+def unrolled_generator_loss(
+    d, d_opt, loss, real, fake, k, order=2, lr=None, penalty_fn=None, clip=None
+):
     """The generator's loss against D unrolled k steps; k=0 is the plain generator loss."""
     if k == 0:
         return loss.g_loss(d(fake))
-    params, buffers = unrolled_parameters(d, d_opt, loss, real, fake, k, order, lr, penalty_fn)
+    params, buffers = unrolled_parameters(
+        d, d_opt, loss, real, fake, k, order, lr, penalty_fn, clip
+    )
     return loss.g_loss(functional_call(d, (params, buffers), (fake,)))

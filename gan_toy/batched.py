@@ -1,0 +1,405 @@
+"""K independent 2D GAN runs trained as one stacked model.
+
+One GAN run is an anecdote; the book's claims need seeds and sweeps. Here K runs of the same
+shape are trained together: every layer's weights are stacked into a (K, out, in) tensor and
+applied with one batched matrix product, so K runs cost K times the arithmetic but only one
+set of Python and kernel-launch overheads. On a GPU that makes K small models nearly free; on
+a 2-core CPU, where the default setting is already compute-bound, the gain is smaller (see
+benchmarks/bench_batched.py).
+
+Runs may differ in seed, learning rates, regulariser weights and the D:G ratio. Each run keeps
+its own random stream, drawn in the same order as `Trainer` draws it, so run k of a batched
+run reproduces `Trainer(configs[k])` up to floating-point rounding (tests/test_batched.py).
+Runs with fewer discriminator (or generator) updates than the largest ratio in the batch are
+masked out of the extra updates: their parameters and optimiser moments do not move.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+from torch.func import vmap
+
+from gan_toy.config import ConfigError, TrainConfig
+from gan_toy.data import make_mixture
+from gan_toy.history import STAT_NAMES, History
+from gan_toy.losses import get_loss
+from gan_toy.nets import make_discriminator, make_generator
+from gan_toy.regularizers import REGULARIZERS
+from gan_toy.train import DivergenceError, effective_regs, resolve_device
+from gan_toy.unrolled import adam_unroll
+
+# Settings every run of a batch must share (they fix shapes or the code path).
+SHARED = (
+    "data",
+    "z_dim",
+    "hidden",
+    "loss",
+    "steps",
+    "batch_size",
+    "simultaneous",
+    "optimizer",
+    "betas",
+    "clip",
+    "unroll",
+    "unroll_order",
+    "device",
+    "eval_samples",
+)
+
+
+def _stack_linear_layers(modules) -> list[torch.Tensor]:
+    """[W1, b1, W2, b2, ...] with a leading run dimension, from K identical nn.Sequential MLPs."""
+    layers = [[p.detach() for p in m.parameters()] for m in modules]
+    return [torch.stack(ps).clone() for ps in zip(*layers)]
+
+
+def stacked_mlp(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Apply K MLPs at once: x (K, n, in) -> (K, n, out), ReLU between layers."""
+    n_layers = len(params) // 2
+    for i in range(n_layers):
+        weight, bias = params[2 * i], params[2 * i + 1]
+        x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+        if i < n_layers - 1:
+            x = torch.relu(x)
+    return x
+
+
+def _per_run(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Reshape a (K,) tensor to broadcast against a (K, ...) tensor."""
+    return values.view(-1, *[1] * (like.dim() - 1))
+
+
+class StackedOptimizer:
+    """Adam or SGD over stacked parameters with a learning rate per run and a mask of runs
+    that update at this call. Follows torch.optim.Adam's arithmetic step for step, so a run
+    here matches a run trained with torch.optim.Adam alone."""
+
+    def __init__(self, params, kind: str, lr: torch.Tensor, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.kind, self.lr = params, kind, lr
+        self.betas, self.eps = betas, eps
+        self.exp_avg = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
+        self.t = torch.zeros(lr.shape[0], device=lr.device)  # updates done, per run
+
+    @torch.no_grad()
+    def step(self, grads, active: torch.Tensor) -> None:
+        if self.kind == "sgd":
+            for p, g in zip(self.params, grads):
+                p.sub_(_per_run(self.lr * active, p) * g)
+            return
+        b1, b2 = self.betas
+        self.t += active
+        t = self.t.clamp_min(1)  # runs that never updated are masked below anyway
+        step_size = self.lr / (1 - b1**t)
+        bias2_sqrt = torch.sqrt(1 - b2**t)
+        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+            on = _per_run(active, p).bool()
+            m.copy_(torch.where(on, m.lerp(g, 1 - b1), m))
+            v.copy_(torch.where(on, v * b2 + (1 - b2) * g * g, v))
+            denom = v.sqrt() / _per_run(bias2_sqrt, p) + self.eps
+            p.copy_(torch.where(on, p - _per_run(step_size, p) * m / denom, p))
+
+
+class BatchedTrainer:
+    """Train `configs` (K runs of one shape) together; `fit()` returns one History per run."""
+
+    def __init__(self, configs: list[TrainConfig]):
+        if not configs:
+            raise ConfigError("BatchedTrainer needs at least one config")
+        self.configs = [c.validate() for c in configs]
+        first = self.configs[0]
+        for c in self.configs[1:]:
+            for name in SHARED:
+                if getattr(c, name) != getattr(first, name):
+                    raise ConfigError(
+                        f"runs of one batch must share {name!r}: {getattr(first, name)!r} vs "
+                        f"{getattr(c, name)!r}; shared settings: {', '.join(SHARED)}"
+                    )
+        self.regs = [effective_regs(c) for c in self.configs]
+        if any(r.get("sn", 0) > 0 for r in self.regs):
+            raise ConfigError("regulariser 'sn' (spectral norm) is not supported in batched runs")
+        self.K = len(configs)
+        self.config = first
+        self.device = resolve_device(first.device)
+        self.mixture = make_mixture(first.data, self.device)
+        self.loss = get_loss(first.loss)
+        self.output_kind = "probability" if first.loss in ("minimax", "ns") else "critic"
+
+        gens, discs = [], []
+        for c in self.configs:  # the same initialisation as Trainer, run by run
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(c.seed)
+                gens.append(make_generator(c.z_dim, c.hidden))
+                discs.append(make_discriminator(2, c.hidden))
+        self.g_params = [p.to(self.device).requires_grad_() for p in _stack_linear_layers(gens)]
+        self.d_params = [p.to(self.device).requires_grad_() for p in _stack_linear_layers(discs)]
+
+        def per_run(name):
+            return torch.tensor([float(getattr(c, name)) for c in self.configs], device=self.device)
+
+        kind, betas = first.optimizer, tuple(first.betas)
+        self.opt_g = StackedOptimizer(self.g_params, kind, per_run("lr_g"), betas)
+        self.opt_d = StackedOptimizer(self.d_params, kind, per_run("lr_d"), betas)
+        self.unroll_lr = torch.tensor(
+            [c.unroll_lr or c.lr_d for c in self.configs], device=self.device
+        )
+        self.d_steps = [c.d_steps for c in self.configs]
+        self.g_steps = [c.g_steps for c in self.configs]
+        names = sorted({n for r in self.regs for n in r})
+        self.weights = {
+            n: torch.tensor([r.get(n, 0.0) for r in self.regs], device=self.device) for n in names
+        }
+        self._has_penalty = any(REGULARIZERS[n].kind == "penalty" for n in self.weights)
+        self.rngs = []
+        for c in self.configs:
+            gen = torch.Generator(device=self.device)
+            gen.manual_seed(c.seed)
+            self.rngs.append(gen)
+        self.step = 0
+        self._stats = torch.zeros(first.steps, self.K, len(STAT_NAMES), device=self.device)
+        self.steps_per_second = math.nan
+
+    # --- random draws, run by run, in Trainer's order ------------------------------------------
+    def _draw(self, runs, fn, shape):
+        """Stack fn(generator) for active runs; zeros for the others (their updates are masked)."""
+        out = torch.zeros(self.K, *shape, device=self.device)
+        for k in runs:
+            out[k] = fn(self.rngs[k])
+        return out
+
+    def _noise_std(self) -> torch.Tensor | None:
+        if "noise" not in self.weights:
+            return None
+        remaining = max(0.0, 1.0 - self.step / max(self.config.steps, 1))
+        return self.weights["noise"] * remaining
+
+    # --- the players ------------------------------------------------------------------------------
+    def generate(self, z: torch.Tensor, params=None) -> torch.Tensor:
+        return stacked_mlp(params or self.g_params, z)
+
+    def discriminate(self, x: torch.Tensor, params=None) -> torch.Tensor:
+        return stacked_mlp(params or self.d_params, x)
+
+    def _penalty(self, d_params, real, fake, eps) -> torch.Tensor:
+        """(K,): w_run · penalty_run summed over regularisers, each over its own run's samples."""
+        K, B = self.K, real.shape[1]
+
+        def d_flat(x):  # the penalties see (K·B, 2) samples; D needs them run by run
+            return self.discriminate(x.view(K, -1, 2), d_params).reshape(-1, 1)
+
+        def per_run_mean(values):
+            return values.view(K, -1).mean(dim=1)
+
+        total = torch.zeros(K, device=self.device)
+        for name, weight in self.weights.items():
+            reg = REGULARIZERS[name]
+            if reg.kind != "penalty":
+                continue
+            if name == "l2":
+                value = 0.5 * sum(p.pow(2).flatten(1).sum(1) for p in d_params)
+            else:
+                value = reg.penalty(
+                    d_flat,
+                    real.reshape(K * B, 2),
+                    fake.reshape(K * B, 2),
+                    eps=None if eps is None else eps.reshape(K * B, 1),
+                    reduce=per_run_mean,
+                )
+            total = total + weight * value
+        return total
+
+    def _d_loss(self, d_params, real, fake, eps):
+        """Summed D loss over runs (each run's gradient is its own) and per-run outputs."""
+        B = real.shape[1]
+        out = self.discriminate(torch.cat([real, fake], dim=1), d_params)
+        real_out, fake_out = out[:, :B], out[:, B:]
+        per_run = vmap(self.loss.d_loss)(real_out, fake_out)
+        if self._has_penalty:  # logged with the penalty, as Trainer logs it
+            per_run = per_run + self._penalty(d_params, real, fake, eps)
+        return per_run.sum(), per_run, real_out, fake_out
+
+    def _runs_with(self, name: str, runs) -> list[int]:
+        """The runs among `runs` whose weight for regulariser `name` is > 0 (Trainer draws the
+        regulariser's random numbers only then, so neither may we)."""
+        weights = self.weights.get(name)
+        return [] if weights is None else [k for k in runs if weights[k] > 0]
+
+    def _gp_eps(self, runs):
+        gp_runs = self._runs_with("gp", runs)
+        if not gp_runs:
+            return None
+        return self._draw(gp_runs, self._rand1(self.config.batch_size), (self.config.batch_size, 1))
+
+    def _summary(self, out: torch.Tensor) -> torch.Tensor:
+        out = out.detach().squeeze(-1)
+        return (torch.sigmoid(out) if self.output_kind == "probability" else out).mean(dim=1)
+
+    def _clip(self) -> None:
+        if self.config.clip is not None:
+            with torch.no_grad():
+                for p in self.d_params:
+                    p.clamp_(-self.config.clip, self.config.clip)
+
+    def _g_loss(self, real, fake) -> torch.Tensor:
+        """Per-run generator loss (K,), through k unrolled D steps when configured."""
+        cfg = self.config
+        d_params = self.d_params
+        if cfg.unroll > 0:
+            d_params = self._unrolled_d_params(real, fake)
+        return vmap(self.loss.g_loss)(self.discriminate(fake, d_params))
+
+    def _unrolled_d_params(self, real, fake):
+        cfg = self.config
+        fake_in = fake if cfg.unroll_order == 2 else fake.detach()
+        start = [p.detach().requires_grad_(True) for p in self.d_params]
+
+        def d_loss(params):
+            return self._d_loss(params, real, fake_in, self._gp_eps(range(self.K)))[0]
+
+        opt = self.opt_d
+        return adam_unroll(
+            start,
+            d_loss,
+            cfg.unroll,
+            lr=self.unroll_lr,
+            betas=opt.betas if opt.kind == "adam" else None,
+            eps=opt.eps,
+            exp_avg=opt.exp_avg,
+            exp_avg_sq=opt.exp_avg_sq,
+            t0=opt.t,
+            create_graph=cfg.unroll_order == 2,
+            clip=cfg.clip,
+        )
+
+    # --- one step -----------------------------------------------------------------------------
+    def train_step(self) -> None:
+        if self.config.simultaneous:
+            self._simultaneous_step()
+        else:
+            self._alternating_step()
+        self.step += 1
+
+    def _simultaneous_step(self) -> None:
+        # Both players' gradients at the same point, as Trainer._simultaneous_step.
+        K, B, zd = self.K, self.config.batch_size, self.config.z_dim
+        runs, everyone = range(K), torch.ones(K, device=self.device)
+        noise = self._noise_std()
+        fake = self.generate(self._draw(runs, self._randn(B, zd), (B, zd)))
+        real = self._draw(runs, lambda g: self.mixture.sample(B, generator=g), (B, 2))
+        noisy = self._runs_with("noise", runs)
+        if noisy:
+            real = real + _per_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
+            fake = fake + _per_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
+        total, d_loss, real_out, fake_out = self._d_loss(
+            self.d_params, real, fake.detach(), self._gp_eps(runs)
+        )
+        g_loss = vmap(self.loss.g_loss)(self.discriminate(fake))
+        g_grads = torch.autograd.grad(g_loss.sum(), self.g_params)
+        d_grads = torch.autograd.grad(total, self.d_params)
+        self.opt_d.step(d_grads, everyone)
+        self.opt_g.step(g_grads, everyone)
+        self._clip()
+        g_norm = sum(g.pow(2).flatten(1).sum(1) for g in g_grads).sqrt()
+        self._record(d_loss, g_loss.detach(), real_out, fake_out, g_norm)
+
+    def _record(self, d_loss, g_loss, real_out, fake_out, g_norm) -> None:
+        row = [d_loss.detach(), g_loss, self._summary(real_out), self._summary(fake_out), g_norm]
+        self._stats[self.step] = torch.stack(row, dim=1)
+
+    def _alternating_step(self) -> None:
+        cfg = self.config
+        K, B, zd = self.K, cfg.batch_size, cfg.z_dim
+        noise = self._noise_std()
+        mixture = self.mixture
+        max_d = max(self.d_steps)
+        for i in range(max_d):
+            runs = [k for k in range(K) if i >= max_d - self.d_steps[k]]
+            active = torch.zeros(K, device=self.device)
+            active[runs] = 1.0
+            z = self._draw(runs, self._randn(B, zd), (B, zd))
+            real = self._draw(runs, lambda g: mixture.sample(B, generator=g), (B, 2))
+            keep_graph = i == max_d - 1 and max(self.g_steps) > 0
+            with torch.set_grad_enabled(keep_graph):
+                fake = self.generate(z)
+            noisy = self._runs_with("noise", runs)
+            if noisy:
+                real = real + _per_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
+                noisy_fake = fake + _per_run(noise, fake) * self._draw(
+                    noisy, self._randn(B, 2), (B, 2)
+                )
+            else:
+                noisy_fake = fake
+            eps = self._gp_eps(runs)
+            total, d_loss, real_out, fake_out = self._d_loss(
+                self.d_params, real, noisy_fake.detach(), eps
+            )
+            grads = torch.autograd.grad(total, self.d_params)
+            self.opt_d.step(grads, active)
+            self._clip()
+        g_loss = g_norm = torch.zeros(K, device=self.device)
+        for j in range(max(self.g_steps)):
+            runs = [k for k in range(K) if j < self.g_steps[k]]
+            active = torch.zeros(K, device=self.device)
+            active[runs] = 1.0
+            if j > 0:
+                z = self._draw(runs, self._randn(B, zd), (B, zd))
+                fake = self.generate(z)
+            noisy = self._runs_with("noise", runs)
+            if noisy:
+                fake = fake + _per_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
+            per_run = self._g_loss(real, fake)
+            grads = torch.autograd.grad(per_run.sum(), self.g_params)
+            norm_sq = sum(g.pow(2).flatten(1).sum(1) for g in grads)
+            self.opt_g.step(grads, active)
+            g_loss = torch.where(active.bool(), per_run.detach(), g_loss)
+            g_norm = torch.where(active.bool(), norm_sq.sqrt(), g_norm)
+        self._record(d_loss, g_loss, real_out, fake_out, g_norm)
+
+    def _randn(self, *shape):
+        return lambda g: torch.randn(*shape, device=self.device, generator=g)
+
+    def _rand1(self, n):
+        return lambda g: torch.rand(n, 1, device=self.device, generator=g)
+
+    # --- the loop and results ------------------------------------------------------------------
+    def fit(self, until: int | None = None) -> list[History]:
+        until = self.config.steps if until is None else min(until, self.config.steps)
+        start_step, start = self.step, time.perf_counter()
+        while self.step < until:
+            self.train_step()
+        elapsed = time.perf_counter() - start
+        if self.step > start_step and elapsed > 0:
+            self.steps_per_second = (self.step - start_step) / elapsed
+        self._check_finite()
+        return self.histories
+
+    def _check_finite(self) -> None:
+        stats = self._stats[: self.step]
+        bad = ~torch.isfinite(stats)
+        if bool(bad.any()):
+            step, run, col = bad.nonzero()[0].tolist()
+            raise DivergenceError(step + 1, f"{STAT_NAMES[col]} of run {run}", self.histories[run])
+
+    @property
+    def histories(self) -> list[History]:
+        stats = self._stats[: self.step].cpu().numpy()
+        return [History(stats[:, k], [], self.output_kind) for k in range(self.K)]
+
+    @torch.no_grad()
+    def sample(self, n: int = 2500, seed: int = 1234) -> torch.Tensor:
+        """(K, n, 2): each run's samples from the same fixed latent batch as Trainer.sample."""
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(seed)
+        z = torch.randn(n, self.config.z_dim, device=self.device, generator=gen)
+        return self.generate(z.expand(self.K, -1, -1).contiguous())
+
+    def evaluate(self, n: int | None = None) -> list[dict]:
+        """Mode metrics of every run, in config order."""
+        from gan_toy.metrics import mode_metrics
+
+        samples = self.sample(n or self.config.eval_samples)
+        centres, sigma = self.mixture.centres, self.mixture.sigma
+        return [mode_metrics(s, centres, sigma) for s in samples]
