@@ -4,6 +4,10 @@
 
 The JSON holds `config`, `steps_per_second` (training steps per second, set-up excluded) and
 `runs`, one object per seed with `seed`, `modes_covered`, `high_quality` and `reverse_kl`.
+
+`--seeds K` trains seeds seed..seed+K-1 and `--sweep NAME=V1,V2,...` a hyper-parameter sweep
+(crossed with the seeds) as one batched run (gan_toy.batched): one step advances every run, so
+the aggregate throughput is len(runs) × steps_per_second.
 Usage errors exit with status 2 and one line naming the bad value and the valid choices; a
 diverged run exits with status 1 after writing what it has.
 """
@@ -46,6 +50,33 @@ def _reg(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(msg) from None
 
 
+# What --sweep may vary: per-run settings of the batched trainer, plus regulariser weights.
+SWEEPABLE = ("lr_d", "lr_g", "d_steps", "g_steps", "unroll_lr")
+
+
+def _sweep(text: str) -> tuple[str, list[float]]:
+    name, sep, values = text.partition("=")
+    name = name.replace("-", "_")
+    valid = SWEEPABLE + tuple(n for n in REGULARIZERS if n != "sn")
+    if not sep or not values:
+        raise argparse.ArgumentTypeError(f"--sweep expects NAME=V1,V2,..., got {text!r}")
+    if name not in valid:
+        raise argparse.ArgumentTypeError(
+            f"cannot sweep {name!r}; valid choices: {', '.join(valid)}"
+        )
+    try:
+        numbers = [float(v) for v in values.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--sweep {name}: values must be numbers, got {values!r}"
+        ) from None
+    if name in ("d_steps", "g_steps"):
+        if any(v != int(v) for v in numbers):
+            raise argparse.ArgumentTypeError(f"--sweep {name}: values must be whole numbers")
+        numbers = [int(v) for v in numbers]
+    return name, numbers
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="GAN Failure Lab: train and measure toy GANs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -55,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--loss", default=d.loss, choices=LOSSES)
     t.add_argument("--steps", type=int, default=d.steps, help="generator steps")
     t.add_argument("--seed", type=int, default=d.seed)
+    t.add_argument("--seeds", type=int, default=1, metavar="K", help="K seeds in one batched run")
+    t.add_argument(
+        "--sweep",
+        type=_sweep,
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help=f"batched sweep, repeatable; NAME in {', '.join(SWEEPABLE)} or a regulariser",
+    )
     t.add_argument("--batch", type=int, default=d.batch_size, dest="batch_size")
     t.add_argument("--lr-d", type=float, default=d.lr_d)
     t.add_argument("--lr-g", type=float, default=d.lr_g)
@@ -123,6 +163,61 @@ def _write_json(path: Path, result: dict) -> None:
     tmp.replace(path)
 
 
+def sweep_configs(base: TrainConfig, seeds: int, sweeps) -> list[tuple[dict, TrainConfig]]:
+    """Every combination of the sweeps, crossed with `seeds` seeds: [(swept values, config)]."""
+    combos = [{}]
+    for name, values in sweeps:
+        combos = [{**c, name: v} for c in combos for v in values]
+    out = []
+    for combo in combos:
+        for k in range(seeds):
+            fields = {n: v for n, v in combo.items() if n in SWEEPABLE}
+            regs = {**base.regs, **{n: v for n, v in combo.items() if n not in SWEEPABLE}}
+            out.append((combo, base.replace(seed=base.seed + k, regs=regs, **fields).validate()))
+    return out
+
+
+def run_batched(args, base: TrainConfig) -> int:
+    from gan_toy.batched import BatchedTrainer
+    from gan_toy.train import DivergenceError
+
+    if args.eval_every or args.checkpoint or args.resume:
+        raise UsageError("--seeds/--sweep runs take no --eval-every, --checkpoint or --resume")
+    if args.seeds <= 0:
+        raise UsageError(f"--seeds must be > 0, got {args.seeds}")
+    pairs = sweep_configs(base, args.seeds, args.sweep)
+    try:
+        trainer = BatchedTrainer([c for _, c in pairs])
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if not args.quiet:
+        print(
+            f"training {len(pairs)} runs of {base.loss} on {base.data} on {trainer.device}",
+            file=sys.stderr,
+        )
+    runs = [{"seed": c.seed, **combo} for combo, c in pairs]
+    status = 0
+    try:
+        trainer.fit()
+        for run, metrics in zip(runs, trainer.evaluate()):
+            run.update(metrics)
+    except DivergenceError as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        status = 1
+    result = {
+        "config": base.to_dict(),
+        "device": str(trainer.device),
+        "steps_per_second": trainer.steps_per_second,
+        "runs": runs,
+    }
+    if args.json is not None:
+        _write_json(args.json, result)
+    if not args.quiet:
+        for run in runs:
+            print("  ".join(f"{k} {v}" for k, v in run.items()), file=sys.stderr)
+    return status
+
+
 def run_train(args) -> int:
     from gan_toy.callbacks import ModesOverTime, ProgressBar
     from gan_toy.checkpoint import Checkpointer, load_checkpoint
@@ -135,6 +230,8 @@ def run_train(args) -> int:
         config = trainer.config
     else:
         config = config_from_args(args)
+        if args.seeds != 1 or args.sweep:
+            return run_batched(args, config)
         try:
             trainer = Trainer(config)
         except ValueError as err:  # e.g. --device cuda on a machine without CUDA

@@ -100,3 +100,46 @@ def test_resume_from_a_partial_checkpoint_matches_a_straight_run(tmp_path):
 def test_resume_of_a_missing_checkpoint_is_a_usage_error(tmp_path, capsys):
     assert main(["train", "--resume", str(tmp_path / "none.pt"), "--quiet"]) == 2
     assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_seeds_run_batched_and_each_matches_its_single_run(tmp_path):
+    batched, single = tmp_path / "b.json", tmp_path / "s.json"
+    base = ["train", "--steps", "8", "--batch", "32", "--eval-samples", "400", "--quiet"]
+    assert main(base + ["--seed", "5", "--seeds", "3", "--json", str(batched)]) == 0
+    result = json.loads(batched.read_text())
+    assert [r["seed"] for r in result["runs"]] == [5, 6, 7]
+    assert result["steps_per_second"] > 0
+    assert main(base + ["--seed", "6", "--json", str(single)]) == 0
+    (alone,) = json.loads(single.read_text())["runs"]
+    together = result["runs"][1]
+    assert together["modes_covered"] == alone["modes_covered"]
+    assert together["high_quality"] == pytest.approx(alone["high_quality"], abs=2e-3)
+
+
+def test_sweeps_cross_with_seeds_and_label_each_run(tmp_path):
+    out = tmp_path / "sweep.json"
+    args = ["train", "--steps", "3", "--batch", "16", "--eval-samples", "100", "--quiet"]
+    args += ["--seeds", "2", "--sweep", "lr-d=1e-4,1e-3", "--sweep", "d_steps=1,2"]
+    assert main(args + ["--json", str(out)]) == 0
+    runs = json.loads(out.read_text())["runs"]
+    combos = {(r["lr_d"], r["d_steps"], r["seed"]) for r in runs}
+    assert combos == {(lr, d, s) for lr in (1e-4, 1e-3) for d in (1, 2) for s in (0, 1)}
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--sweep", "foo=1,2"], ["'foo'", "lr_d", "r1"]),
+        (["--sweep", "lr_d=a,b"], ["lr_d", "numbers"]),
+        (["--sweep", "d_steps=1.5"], ["whole numbers"]),
+        (["--seeds", "0"], ["--seeds", "0"]),
+        (["--seeds", "2", "--reg", "sn=1"], ["'sn'"]),
+        (["--seeds", "2", "--eval-every", "5"], ["--eval-every"]),
+    ],
+)
+def test_batched_usage_errors(capsys, args, words):
+    assert main(["train", "--steps", "2"] + args + ["--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    for word in words:
+        assert word in err
