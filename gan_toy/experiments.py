@@ -1,0 +1,126 @@
+"""The book's named experiment settings, and a runner that compares them over seeds.
+
+`VARIANTS` maps a name to the changes it makes to the default ring setting, so the benchmark
+script, the results chapter and the labs all mean the same thing by "wgan-gp" or
+"unrolled-5". `compare()` trains each variant on several seeds at once (gan_toy.batched) and
+records the VEEGAN/PacGAN metrics over time.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from gan_toy.batched import BatchedTrainer
+from gan_toy.config import TrainConfig
+from gan_toy.train import Trainer
+
+# WGAN-GP as in Gulrajani et al. 2017 (λ=10, 5 critic steps, Adam lr 1e-4, β=(0.5, 0.9); their
+# Algorithm 1 uses β1=0, their toy code β1=0.5); WGAN with clipping as in Arjovsky et al. 2017
+# (c=0.01, 5 critic steps) but with Adam at the WGAN-GP rates instead of RMSProp at 5e-5.
+WGAN_RATES = {"d_steps": 5, "lr_g": 1e-4, "betas": (0.5, 0.9)}
+VARIANTS: dict[str, dict] = {
+    "minimax": {"loss": "minimax"},
+    "ns": {"loss": "ns"},
+    "ns d:g 5:1": {"loss": "ns", "d_steps": 5},
+    "wgan-clip": {"loss": "wgan", "clip": 0.01, **WGAN_RATES},
+    "wgan-gp": {"loss": "wgan-gp", **WGAN_RATES},
+    "hinge": {"loss": "hinge"},
+    "lsgan": {"loss": "lsgan"},
+    "unrolled-1": {"unroll": 1},
+    "unrolled-5": {"unroll": 5},
+    "unrolled-5 first-order": {"unroll": 5, "unroll_order": 1},
+    "unrolled-10": {"unroll": 10},
+    "instance-noise": {"regs": {"noise": 0.1}},
+    "r1": {"regs": {"r1": 1.0}},
+    "spectral-norm": {"regs": {"sn": 1.0}},
+}
+
+
+def variant_config(name: str, **overrides) -> TrainConfig:
+    """The default config with variant `name`'s changes, then `overrides` (steps, data, ...)."""
+    if name not in VARIANTS:
+        raise ValueError(f"unknown variant {name!r}; valid choices: {', '.join(VARIANTS)}")
+    return TrainConfig().replace(**VARIANTS[name]).replace(**overrides)
+
+
+@dataclass
+class VariantResult:
+    """One variant over several seeds: final metrics per run and metrics over time."""
+
+    name: str
+    config: TrainConfig
+    runs: list[dict]  # per seed: seed, modes_covered, high_quality, reverse_kl
+    evals: list[list[dict]] = field(default_factory=list)  # per seed: [{step, metrics...}]
+    wall_seconds: float = math.nan  # for all seeds together
+
+    def mean_sd(self, key: str) -> tuple[float, float]:
+        """Mean and standard deviation over seeds, ignoring NaN (an undefined reverse KL)."""
+        values = [r[key] for r in self.runs if not math.isnan(r[key])]
+        if not values:
+            return math.nan, math.nan
+        return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+    def modes_over_time(self, start_fraction: float = 0.25) -> tuple[float, float]:
+        """Mean and minimum of modes covered over the evaluations after `start_fraction` of
+        training, over all seeds: a run that hops between modes covers few at any moment."""
+        start = self.config.steps * start_fraction
+        later = [e["modes_covered"] for run in self.evals for e in run if e["step"] >= start]
+        return (statistics.mean(later), min(later)) if later else (math.nan, math.nan)
+
+
+def compare(
+    names, seeds=(0, 1, 2, 3, 4), eval_every: int = 250, progress=None, **overrides
+) -> dict[str, VariantResult]:
+    """Train every variant in `names` on `seeds`; `overrides` apply to all (steps, data, ...).
+
+    Seeds of one variant train together as one batched model; spectral normalisation, which the
+    batched trainer does not support, trains seed by seed. `progress(name)` is called before
+    each variant.
+    """
+    results = {}
+    for name in names:
+        if progress is not None:
+            progress(name)
+        base = variant_config(name, **overrides)
+        configs = [base.replace(seed=s) for s in seeds]
+        start = time.perf_counter()
+        if base.regs.get("sn", 0) > 0:
+            finals, evals = _one_by_one(configs, eval_every)
+        else:
+            finals, evals = _batched(configs, eval_every)
+        runs = [
+            {"seed": c.seed, **{k: v for k, v in m.items() if k != "step"}}
+            for c, m in zip(configs, finals)
+        ]
+        results[name] = VariantResult(name, base, runs, evals, time.perf_counter() - start)
+    return results
+
+
+def _checkpoints(steps: int, every: int) -> list[int]:
+    return sorted({*range(every, steps, every), steps})
+
+
+def _batched(configs, eval_every):
+    trainer = BatchedTrainer(configs)
+    evals = [[{"step": 0, **m}] for m in trainer.evaluate()]
+    for step in _checkpoints(configs[0].steps, eval_every):
+        trainer.fit(until=step)
+        for run, metrics in zip(evals, trainer.evaluate()):
+            run.append({"step": step, **metrics})
+    return [run[-1] for run in evals], evals
+
+
+def _one_by_one(configs, eval_every):
+    finals, evals = [], []
+    for config in configs:
+        trainer = Trainer(config)
+        run = [{"step": 0, **trainer.evaluate()}]
+        for step in _checkpoints(config.steps, eval_every):
+            trainer.fit(until=step)
+            run.append({"step": step, **trainer.evaluate()})
+        finals.append(run[-1])
+        evals.append(run)
+    return finals, evals

@@ -1,0 +1,54 @@
+"""The named experiment settings and the seeds-batched comparison runner."""
+
+import math
+
+import pytest
+import torch
+
+from gan_toy import Trainer
+from gan_toy.experiments import VARIANTS, VariantResult, compare, variant_config
+
+torch.set_num_threads(1)
+
+TINY = {"steps": 10, "batch_size": 32, "z_dim": 8, "hidden": 16, "eval_samples": 300}
+
+
+def test_every_variant_is_a_valid_config():
+    for name in VARIANTS:
+        config = variant_config(name, **TINY).validate()
+        assert config.steps == 10
+    assert variant_config("wgan-gp").d_steps == 5
+    assert variant_config("unrolled-5 first-order").unroll_order == 1
+
+
+def test_unknown_variant_names_the_choices():
+    with pytest.raises(ValueError, match="'unrolled-7'.*unrolled-5"):
+        variant_config("unrolled-7")
+
+
+@pytest.mark.parametrize("name", ["ns", "spectral-norm"])  # batched path and one-by-one path
+def test_compare_records_each_seed_like_a_single_run(name):
+    result = compare([name], seeds=(3, 4), eval_every=5, **TINY)[name]
+    assert [r["seed"] for r in result.runs] == [3, 4]
+    assert [e["step"] for e in result.evals[0]] == [0, 5, 10]
+    alone = Trainer(variant_config(name, seed=4, **TINY))
+    alone.fit()
+    expected = alone.evaluate()
+    assert result.runs[1]["modes_covered"] == expected["modes_covered"]
+    assert result.runs[1]["high_quality"] == pytest.approx(expected["high_quality"], abs=0.004)
+
+
+def test_summaries_ignore_undefined_kl_and_read_over_time():
+    config = variant_config("ns", steps=100)
+    runs = [
+        {"seed": 0, "modes_covered": 2, "high_quality": 0.5, "reverse_kl": math.nan},
+        {"seed": 1, "modes_covered": 4, "high_quality": 0.3, "reverse_kl": 0.5},
+    ]
+    evals = [
+        [{"step": 0, "modes_covered": 0}, {"step": 50, "modes_covered": 2}],
+        [{"step": 0, "modes_covered": 0}, {"step": 100, "modes_covered": 5}],
+    ]
+    result = VariantResult("ns", config, runs, evals)
+    assert result.mean_sd("modes_covered") == (3, pytest.approx(math.sqrt(2)))
+    assert result.mean_sd("reverse_kl") == (0.5, 0.0)
+    assert result.modes_over_time() == (3.5, 2)  # steps ≥ 25 only
