@@ -50,6 +50,12 @@ threads = $(if $(filter 0,$(1)),,OMP_NUM_THREADS=1 MKL_NUM_THREADS=1)
 BOOK_FAST_DIR := _build_fast
 BOOK_CHECK_DIR := _build_check
 
+# MathJax served with the book instead of from a CDN, so pages typeset their maths offline (and
+# the browser test can check it). Fetched from the npm registry; without npm, a small shim that
+# loads the same version from the CDN takes its place.
+MATHJAX_VERSION := 3.2.2
+MATHJAX := _static/mathjax/tex-svg.js
+
 # The same options as the nbstripout hook in .pre-commit-config.yaml.
 NBSTRIPOUT_ARGS := --extra-keys "metadata.language_info.version metadata.vscode"
 
@@ -98,7 +104,19 @@ nbval: venv  ## execute every notebook in book/ and labs/ in fast mode (GAN_TOY_
 # execute.execute_notebooks: "off", passed with --config) and warnings as errors. Catches
 # broken cross-references, citations, toc entries and MyST syntax in seconds; notebook
 # execution itself is nbval's job above.
-book-check: venv  ## build the book without executing notebooks, warnings as errors
+$(MATHJAX):
+	@mkdir -p $(dir $@)
+	@if command -v npm >/dev/null 2>&1; then \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null) && \
+	  tar -xzf $$tmp/mathjax-$(MATHJAX_VERSION).tgz -C $$tmp && \
+	  cp $$tmp/package/es5/tex-svg.js $@ && cp $$tmp/package/LICENSE $(dir $@)LICENSE && \
+	  rm -rf $$tmp && echo "MathJax $(MATHJAX_VERSION) -> $@"; \
+	else \
+	  echo "npm not found: $@ will load MathJax $(MATHJAX_VERSION) from a CDN"; \
+	  echo 'document.write("<script src=\"https://cdn.jsdelivr.net/npm/mathjax@$(MATHJAX_VERSION)/es5/tex-svg.js\"><\/script>");' > $@; \
+	fi
+
+book-check: venv $(MATHJAX)  ## build the book without executing notebooks, warnings as errors
 	@mkdir -p $(BOOK_CHECK_DIR)
 	$(PY) -c 'import yaml; c = yaml.safe_load(open("_config.yml")); \
 	  c.setdefault("execute", {})["execute_notebooks"] = "off"; \
@@ -109,11 +127,11 @@ book-check: venv  ## build the book without executing notebooks, warnings as err
 # ---------------------------------------------------------------------------------------------
 # The book
 
-book: venv  ## execute every chapter at full size and build the book (_build/html)
+book: venv $(MATHJAX)  ## execute every chapter at full size and build the book (_build/html)
 	env -u GAN_TOY_FAST $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
-book-fast: venv  ## the same in fast mode (GAN_TOY_FAST=1), into _build_fast/
+book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _build_fast/
 	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
 	@echo "The book (fast mode): $(CURDIR)/$(BOOK_FAST_DIR)/_build/html/index.html"
 

@@ -192,12 +192,7 @@ def plot_samples(
     points = as_points(samples)
     ax = _new_axes(ax)
     lim = lim or view_limit(mixture, points)
-    ax.scatter(
-        points[:, 0],
-        points[:, 1],
-        label="generator",
-        **{**SAMPLE_STYLE, **style},
-    )
+    ax.scatter(points[:, 0], points[:, 1], **{"label": "generator", **SAMPLE_STYLE, **style})
     _square(ax, lim, points)
     if mixture is not None:
         _draw_centres(ax, mixture, hq_circles)

@@ -359,3 +359,10 @@ def test_live_plot_draws_into_an_output_widget(run, monkeypatch):
     live.on_train_end(run.trainer)  # same step: nothing new to draw
     assert output.entered == 1 and cleared == [True] and len(shown) == 1
     assert not any(isinstance(c, Quiver) for a in live.figure.axes for c in a.collections)
+
+
+def test_plot_samples_takes_a_label_for_real_data():
+    ring = make_mixture("ring")
+    ax = plots.plot_samples(ring.sample(50), ring, label="real data")
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "real data" in labels and "generator" not in labels
