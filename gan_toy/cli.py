@@ -2,8 +2,16 @@
 
     python -m gan_toy train --data ring --loss ns --steps 2000 --seed 0 --json out.json
 
-The JSON holds `config`, `steps_per_second` (training steps per second, set-up excluded) and
-`runs`, one object per seed with `seed`, `modes_covered`, `high_quality` and `reverse_kl`.
+    python -m gan_toy train --data mnist --arch dcgan --steps 5000 --json out.json
+
+The JSON holds `config`, `device`, `steps_per_second` (training steps per second, set-up
+excluded) and `runs`, one object per seed with `seed`, `modes_covered`, `high_quality` and
+`reverse_kl`. For 2D data these are the VEEGAN/PacGAN mode metrics. For `--data mnist` and
+`--data stacked-mnist` a classifier labels every sample (gan_toy.classifier; trained and cached
+on first use): modes are digits (10) or digit triples (1000), `high_quality` is the fraction of
+samples labelled with confidence >= 0.9 on every channel, and each run also has `frechet`
+(Fréchet distance to real digits in the classifier's features) and, for MNIST,
+`class_histogram`; the top level adds `classifier` (its data and held-out accuracy).
 
 `--seeds K` trains seeds seed..seed+K-1 and `--sweep NAME=V1,V2,...` a hyper-parameter sweep
 (crossed with the seeds) as one batched run (gan_toy.batched): one step advances every run, so
@@ -20,7 +28,16 @@ import math
 import sys
 from pathlib import Path
 
-from gan_toy.config import DATASETS, LOSSES, OPTIMIZERS, ConfigError, TrainConfig
+from gan_toy.config import (
+    ARCHS,
+    DATASETS,
+    LOSSES,
+    MNIST_SOURCES,
+    OPTIMIZERS,
+    ConfigError,
+    TrainConfig,
+    data_defaults,
+)
 from gan_toy.regularizers import REGULARIZERS
 
 PROG = "python -m gan_toy"
@@ -77,12 +94,32 @@ def _sweep(text: str) -> tuple[str, list[float]]:
     return name, numbers
 
 
+DEFAULT_CASES = (("ring", "mlp"), ("mnist", "mlp"), ("mnist", "dcgan"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="GAN Failure Lab: train and measure toy GANs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    t = sub.add_parser("train", help="train a 2D GAN and report mode metrics")
+    t = sub.add_parser("train", help="train a GAN (2D or MNIST) and report mode metrics")
     d = TrainConfig()
+
+    def depends(name):  # help for the settings whose default depends on the data
+        two_d, mlp, dcgan = (data_defaults(*d)[name] for d in DEFAULT_CASES)
+        images = f"{mlp:g}" if mlp == dcgan else f"mlp {mlp:g}, dcgan {dcgan:g}"
+        return f"default: 2D {two_d:g}; MNIST {images}"
+
     t.add_argument("--data", default=d.data, choices=DATASETS)
+    t.add_argument("--arch", default=d.arch, choices=ARCHS, help="image nets (2D: mlp only)")
+    t.add_argument("--z-dim", type=int, default=None, help=depends("z_dim"))
+    t.add_argument(
+        "--hidden", type=int, default=None, help="MLP width or DCGAN channels; " + depends("hidden")
+    )
+    t.add_argument(
+        "--mnist-source",
+        default=d.mnist_source,
+        choices=MNIST_SOURCES,
+        help="full MNIST, the shipped subset, or auto (full if it can be had)",
+    )
     t.add_argument("--loss", default=d.loss, choices=LOSSES)
     t.add_argument("--steps", type=int, default=d.steps, help="generator steps")
     t.add_argument("--seed", type=int, default=d.seed)
@@ -95,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=V1,V2,...",
         help=f"batched sweep, repeatable; NAME in {', '.join(SWEEPABLE)} or a regulariser",
     )
-    t.add_argument("--batch", type=int, default=d.batch_size, dest="batch_size")
-    t.add_argument("--lr-d", type=float, default=d.lr_d)
-    t.add_argument("--lr-g", type=float, default=d.lr_g)
+    t.add_argument("--batch", type=int, default=None, dest="batch_size", help=depends("batch_size"))
+    t.add_argument("--lr-d", type=float, default=None, help=depends("lr_d"))
+    t.add_argument("--lr-g", type=float, default=None, help=depends("lr_g"))
     t.add_argument("--beta1", type=float, default=d.betas[0])
     t.add_argument("--beta2", type=float, default=d.betas[1])
     t.add_argument("--optimizer", default=d.optimizer, choices=OPTIMIZERS)
@@ -117,7 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--clip", type=float, default=None, help="WGAN weight clipping bound")
     t.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:N or mps")
-    t.add_argument("--eval-samples", type=int, default=d.eval_samples)
+    t.add_argument(
+        "--eval-samples",
+        type=int,
+        default=None,
+        help=depends("eval_samples") + "; Stacked MNIST 26000",
+    )
+    t.add_argument(
+        "--tf32",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="TF32 matmuls/convolutions on CUDA (default: on for MNIST)",
+    )
     t.add_argument("--eval-every", type=int, default=0, help="record modes every N steps")
     t.add_argument("--checkpoint", type=Path, help="save checkpoints here (atomic)")
     t.add_argument("--checkpoint-every", type=int, default=1000)
@@ -130,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args) -> TrainConfig:
     return TrainConfig(
         data=args.data,
+        arch=args.arch,
+        z_dim=args.z_dim,
+        hidden=args.hidden,
+        mnist_source=args.mnist_source,
         loss=args.loss,
         steps=args.steps,
         batch_size=args.batch_size,
@@ -148,6 +200,7 @@ def config_from_args(args) -> TrainConfig:
         seed=args.seed,
         device=args.device,
         eval_samples=args.eval_samples,
+        tf32=args.tf32,
     ).validate()
 
 
@@ -185,6 +238,8 @@ def run_batched(args, base: TrainConfig) -> int:
         raise UsageError("--seeds/--sweep runs take no --eval-every, --checkpoint or --resume")
     if args.seeds <= 0:
         raise UsageError(f"--seeds must be > 0, got {args.seeds}")
+    if base.is_image:
+        raise UsageError(f"--seeds/--sweep take 2D data (ring, grid), got --data {base.data}")
     pairs = sweep_configs(base, args.seeds, args.sweep)
     try:
         trainer = BatchedTrainer([c for _, c in pairs])
@@ -237,9 +292,13 @@ def run_train(args) -> int:
         except ValueError as err:  # e.g. --device cuda on a machine without CUDA
             raise UsageError(str(err)) from None
     callbacks = []
-    if not args.quiet:
+    log = None if args.quiet else (lambda message: print(message, file=sys.stderr))
+    if log is not None:
         callbacks.append(ProgressBar())
-        print(f"training {config.loss} on {config.data} on {trainer.device}", file=sys.stderr)
+        what = config.data
+        if config.is_image:
+            what += f" ({config.arch}, {len(trainer.source.data)} {config.mnist_source} digits)"
+        log(f"training {config.loss} on {what} on {trainer.device}")
     if args.eval_every > 0:
         callbacks.append(ModesOverTime(every=args.eval_every, n_samples=config.eval_samples))
     if args.checkpoint is not None:
@@ -247,9 +306,16 @@ def run_train(args) -> int:
 
     run = {"seed": config.seed}
     status = 0
+    extra = {}
+    if config.is_image:  # load (or train: a minute) the classifier now, with a word to say so,
+        # rather than silently inside the first evaluation
+        from gan_toy.classifier import load_classifier
+
+        trainer.classifier = load_classifier(config.mnist_source, trainer.device, log=log)
+        extra["classifier"] = trainer.classifier.info
     try:
         trainer.fit(callbacks)
-        run.update(trainer.evaluate())
+        run.update(trainer.evaluate(frechet=config.is_image))
     except DivergenceError as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         run.update(diverged_at_step=err.step)
@@ -259,16 +325,17 @@ def run_train(args) -> int:
         "device": str(trainer.device),
         "steps_per_second": trainer.steps_per_second,
         "runs": [run],
+        **extra,
     }
     if args.eval_every > 0:
         result["evals"] = trainer.evals
     if args.json is not None:
         _write_json(args.json, result)
     if not args.quiet:
-        print(
+        shown = {k: v for k, v in run.items() if k not in ("seed", "class_histogram")}
+        log(
             f"steps/s {trainer.steps_per_second:.1f}  "
-            + "  ".join(f"{k} {v}" for k, v in run.items() if k != "seed"),
-            file=sys.stderr,
+            + "  ".join(f"{k} {v}" for k, v in shown.items())
         )
     return status
 

@@ -1,5 +1,9 @@
 """Training: one discriminator step, one generator step, the loop around them, and train().
 
+The same loop trains the 2D GANs and the MNIST ones: the config picks the real-data source
+(sources.py), the nets (nets.py) and the metric (mode metrics for mixtures, classifier metrics
+for images); nothing below depends on whether a sample is a point or an image.
+
 A step is `d_steps` discriminator updates followed by `g_steps` generator updates (or, with
 `simultaneous=True`, one update of each computed from the same point). The loop is plain and
 visible; everything else (progress bars, live plots, evaluation over time, checkpoints) hangs
@@ -13,16 +17,16 @@ backward asks autograd for G's gradients only, so no work is spent on D's weight
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 
 import torch
 
 from gan_toy.config import TrainConfig
-from gan_toy.data import make_mixture
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
-from gan_toy.nets import make_discriminator, make_generator
+from gan_toy.nets import make_nets
 from gan_toy.regularizers import (
     REGULARIZERS,
     apply_spectral_norm,
@@ -30,12 +34,16 @@ from gan_toy.regularizers import (
     instance_noise_std,
     total_penalty,
 )
+from gan_toy.sources import make_source
 from gan_toy.unrolled import unrolled_generator_loss
 
 # Losses whose D output is a logit, reported as a probability; the others report raw values.
 PROBABILITY_LOSSES = ("minimax", "ns")
 # How often (in steps) the loop checks for NaN/Inf; the failing step is still found exactly.
 CHECK_EVERY = 25
+# Images are generated in chunks of this many when sampling, to bound memory (26,000 Stacked
+# MNIST samples through a DCGAN would need gigabytes at once).
+SAMPLE_CHUNK = 2500
 
 
 class DivergenceError(RuntimeError):
@@ -72,6 +80,23 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+@contextlib.contextmanager
+def float32_precision(device: torch.device, tf32: bool):
+    """Let CUDA matmuls and convolutions use TF32 (or not) inside the block, then restore the
+    global settings as they were. Other devices are left alone."""
+    if device.type != "cuda":
+        yield
+        return
+    saved = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+    torch.set_float32_matmul_precision("high" if tf32 else "highest")
+    torch.backends.cudnn.allow_tf32 = tf32
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(saved[0])
+        torch.backends.cudnn.allow_tf32 = saved[1]
+
+
 def effective_regs(config: TrainConfig) -> dict[str, float]:
     """The config's regularisers, plus WGAN-GP's penalty (λ=10) when the loss is 'wgan-gp'."""
     regs = dict(config.regs)
@@ -91,12 +116,23 @@ class Trainer:
 
     `Trainer(config).fit()` trains to `config.steps`; `fit(until=...)` trains part of the way
     and can be called again (that is how checkpoints resume).
+
+    `source` is where real batches come from; `mixture` is the same object for 2D data (its
+    centres and σ define the metrics) and None for images, whose metrics come from
+    `classifier` (loaded, or trained and cached, on first use).
     """
 
     def __init__(self, config: TrainConfig):
-        self.config = config.validate()
+        config = config.validate()
         self.device = resolve_device(config.device)
-        self.mixture = make_mixture(config.data, self.device)
+        self.source = make_source(config, self.device)
+        if config.is_image and config.mnist_source == "auto":
+            # Record what "auto" found, so a checkpoint resumes on the same digits.
+            config = config.replace(mnist_source=self.source.source)
+        self.config = config
+        self.mixture = None if config.is_image else self.source
+        self._classifier = None
+        self._frechet_real: dict = {}
         self.loss = get_loss(config.loss)
         self.regs = effective_regs(config)
         self.output_kind = "probability" if config.loss in PROBABILITY_LOSSES else "critic"
@@ -105,8 +141,7 @@ class Trainer:
         # same seed gives the same starting networks on every device.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            g = make_generator(config.z_dim, config.hidden)
-            d = make_discriminator(2, config.hidden)
+            g, d = make_nets(config)
             if self.regs.get("sn", 0) > 0:
                 apply_spectral_norm(d)
         self.G, self.D = g.to(self.device), d.to(self.device)
@@ -133,7 +168,7 @@ class Trainer:
         return torch.randn(n, self.config.z_dim, device=self.device, generator=self.rng)
 
     def _real(self) -> torch.Tensor:
-        return self.mixture.sample(self.config.batch_size, generator=self.rng)
+        return self.source.sample(self.config.batch_size, generator=self.rng)
 
     def _noisy(self, x: torch.Tensor, std: float) -> torch.Tensor:
         if std == 0:
@@ -150,14 +185,46 @@ class Trainer:
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed)
         z = torch.randn(n, self.config.z_dim, device=self.device, generator=gen)
-        return self.G(z)
+        if not self.config.is_image:
+            return self.G(z)
+        with float32_precision(self.device, self.config.tf32):
+            return torch.cat([self.G(part) for part in z.split(SAMPLE_CHUNK)])
 
-    def evaluate(self, n: int | None = None) -> dict:
-        """Mode metrics of `n` samples (default config.eval_samples) against the true mixture."""
-        from gan_toy.metrics import mode_metrics
+    def evaluate(self, n: int | None = None, frechet: bool = False) -> dict:
+        """Mode metrics of `n` samples (default config.eval_samples).
 
-        samples = self.sample(n or self.config.eval_samples)
-        return mode_metrics(samples, self.mixture.centres, self.mixture.sigma)
+        2D: modes covered, high-quality fraction and reverse KL against the true mixture.
+        Images: the same keys as the classifier sees the samples (metrics.label_metrics), and
+        with `frechet=True` the Fréchet distance to as many real images in its features.
+        """
+        from gan_toy.metrics import image_metrics, mode_metrics
+
+        n = n or self.config.eval_samples
+        samples = self.sample(n)
+        if not self.config.is_image:
+            return mode_metrics(samples, self.mixture.centres, self.mixture.sigma)
+        real = self._real_for_frechet(n) if frechet else None
+        return image_metrics(samples, self.classifier, real)
+
+    def _real_for_frechet(self, n: int) -> torch.Tensor:
+        # The same real images at every call (own stream), so distances over time compare.
+        if n not in self._frechet_real:
+            gen = torch.Generator(device=self.device).manual_seed(4321)
+            self._frechet_real = {n: self.source.sample(n, generator=gen)}
+        return self._frechet_real[n]
+
+    @property
+    def classifier(self):
+        """The MNIST classifier scoring this run's samples (classifier.load_classifier)."""
+        if self._classifier is None:
+            from gan_toy.classifier import load_classifier
+
+            self._classifier = load_classifier(self.config.mnist_source, self.device)
+        return self._classifier
+
+    @classifier.setter
+    def classifier(self, model) -> None:
+        self._classifier = model
 
     # --- the two players' updates -----------------------------------------------------------
     def _d_summary(self, out: torch.Tensor) -> torch.Tensor:
@@ -275,13 +342,14 @@ class Trainer:
         stepped = [(cb, getattr(cb, "every", 1)) for cb in callbacks if hasattr(cb, "on_step_end")]
         start_step, start_time = self.step, time.perf_counter()
         try:
-            while self.step < until and not self.stop_requested:
-                self.train_step()
-                if self.step % CHECK_EVERY == 0 or self.step == until:
-                    self._check_finite()
-                for cb, every in stepped:
-                    if self.step % every == 0:
-                        cb.on_step_end(self)
+            with float32_precision(self.device, self.config.tf32):
+                while self.step < until and not self.stop_requested:
+                    self.train_step()
+                    if self.step % CHECK_EVERY == 0 or self.step == until:
+                        self._check_finite()
+                    for cb, every in stepped:
+                        if self.step % every == 0:
+                            cb.on_step_end(self)
         except StopTraining:
             pass
         finally:
