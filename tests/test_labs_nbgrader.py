@@ -34,6 +34,7 @@ EXPECTED_LABS = [
     "02_vanishing_gradients",
     "03_mode_collapse",
     "04_non_convergence",
+    "05_mnist",
 ]
 
 

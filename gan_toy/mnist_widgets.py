@@ -1,0 +1,421 @@
+"""The MNIST lab panel: the 2D panel's controls and machinery, with digits as the live view.
+
+`MNISTPanel` is the 2D TrainPanel of gan_toy/widgets.py (same Train and Stop buttons,
+background thread, progress bar, messages for settings that do not fit together, never a
+traceback) with other controls, which choose MNIST or Stacked MNIST and the network (`mlp` or
+`dcgan`), and another live view, which shows what an image GAN needs: a grid of samples from a
+fixed latent batch, the histogram of the digits the classifier sees in them, and the modes
+covered and the KL to uniform over training.
+
+The live view scores `n` samples with the classifier every `every` steps and records the result
+in `trainer.evals` (so a run's history has its modes over time whether or not a frame is
+drawn); drawing is skipped while it has taken more than `max_share` of the run's time.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from gan_toy.config import LOSSES, TrainConfig, pick
+from gan_toy.metrics import label_metrics
+from gan_toy.mnist_plots import image_grid
+from gan_toy.plots import moving_average
+from gan_toy.train import DivergenceError, Trainer
+from gan_toy.widgets import REG_CHOICES, TrainPanel, _message, _PanelCallback, _png, show_png
+
+# The lab's MNIST run: the MLP GAN of the MNIST chapter with hidden layers of 128 units (half the
+# book's default, about twice as fast on a CPU), on whichever MNIST is at hand.
+MNIST_LAB_CONFIG = TrainConfig(data="mnist", hidden=128, steps=pick(2000, 100))
+LIVE_SAMPLES = 1000  # samples the live view scores at each evaluation
+FINAL_SAMPLES = 5000  # samples the panel's closing message is computed on
+
+
+def mode_counts(probs: torch.Tensor) -> np.ndarray:
+    """Samples per mode from classifier probabilities (n, C, 10): 10**C counts, the mode of a
+    sample being its digits read as one number (100·d1 + 10·d2 + d3 for Stacked MNIST)."""
+    labels = probs.argmax(dim=-1)
+    channels = labels.shape[1]
+    place = 10 ** torch.arange(channels - 1, -1, -1, device=labels.device)
+    modes = (labels * place).sum(dim=1)
+    return torch.bincount(modes, minlength=10**channels).cpu().numpy()
+
+
+class MNISTLiveView:
+    """Training callback: sample grid, mode histogram, modes covered and KL over training, losses.
+
+    Every `every` steps (and at the start and the end) it scores `n` samples and appends
+    `{"step", **label_metrics}` to `trainer.evals`; then it redraws unless drawing has used more
+    than `max_share` of the run's time (None: always redraw). `on_frame(png)` receives frames.
+    Given a `figure` (a pyplot one, for a static picture) it draws there instead of its own.
+    """
+
+    def __init__(
+        self, every=100, n=LIVE_SAMPLES, grid=64, max_share=0.2, figure=None, dpi=72, on_frame=None
+    ):
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every!r}")
+        self.every, self.n, self.grid, self.max_share = every, n, grid, max_share
+        self.on_frame = on_frame
+        self.figure = figure if figure is not None else Figure(figsize=(10, 5.2), dpi=dpi)
+        if figure is None:
+            FigureCanvasAgg(self.figure)  # renders without pyplot: no extra copy in a notebook
+        self.redraws = self.skipped = 0
+        self.plot_seconds, self.last_step, self.last_counts = 0.0, None, None
+        self._start, self._key = time.perf_counter(), None
+
+    # --- callbacks ------------------------------------------------------------------------------
+    def on_train_begin(self, trainer) -> None:
+        self._start, self.plot_seconds = time.perf_counter(), 0.0
+        self.redraws = self.skipped = 0
+        self.last_step = None
+        self.score(trainer)
+        self.redraw(trainer)
+
+    def on_step_end(self, trainer) -> None:
+        self.score(trainer)
+        elapsed = time.perf_counter() - self._start
+        if self.max_share is not None and self.plot_seconds > self.max_share * elapsed:
+            self.skipped += 1
+            return
+        self.redraw(trainer)
+
+    def on_train_end(self, trainer) -> None:
+        self.score(trainer)
+        self.redraw(trainer)
+
+    def score(self, trainer) -> dict:
+        """The label metrics of `n` samples at the current step, recorded once per step."""
+        if trainer.evals and trainer.evals[-1].get("step") == trainer.step:
+            return trainer.evals[-1]
+        probs, _ = trainer.classifier.predict(trainer.sample(self.n))
+        self.last_counts = mode_counts(probs)
+        entry = {"step": trainer.step, **label_metrics(probs)}
+        trainer.evals.append(entry)
+        return entry
+
+    def redraw(self, trainer) -> None:
+        if trainer.step == self.last_step:
+            return
+        start = time.perf_counter()
+        self.draw(trainer)
+        if self.on_frame is not None:
+            self.on_frame(_png(self.figure))
+        self.last_step = trainer.step
+        self.redraws += 1
+        self.plot_seconds += time.perf_counter() - start
+
+    # --- the figure -----------------------------------------------------------------------------
+    def _build(self, trainer) -> None:
+        fig, cfg = self.figure, trainer.config
+        fig.clear()
+        gs = fig.add_gridspec(2, 3, width_ratios=[1.15, 1, 1])
+        ax_s = fig.add_subplot(gs[:, 0])
+        ax_h, ax_m = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[0, 2])
+        ax_k, ax_l = fig.add_subplot(gs[1, 1]), fig.add_subplot(gs[1, 2])
+        n_modes = trainer.source.n_modes
+        cols = math.ceil(math.sqrt(self.grid))
+        blank = image_grid(torch.zeros(self.grid, cfg.channels, 28, 28), cols)
+        self._samples = ax_s.imshow(blank, cmap="gray" if blank.ndim == 2 else None, vmin=0, vmax=1)
+        ax_s.set_axis_off()
+        ax_s.set_title("Samples (fixed latent batch)", fontsize=9)
+        if n_modes == 10:
+            self._bars = ax_h.bar(range(10), np.zeros(10), color="tab:blue")
+            self._uniform = ax_h.axhline(self.n / 10, color="black", ls="--", lw=1)
+            ax_h.set_xticks(range(10))
+            ax_h.set_xlabel("digit (classifier's label)", fontsize=8)
+            ax_h.set_ylim(0, self.n / 2)
+            ax_h.set_title(f"Digits in {self.n} samples (dashed: uniform)", fontsize=9)
+        else:  # 1000 triples as a 10 × 100 image: row = first digit, column = the other two
+            self._bars = None
+            self._modes_image = ax_h.imshow(
+                np.zeros((10, 100)),
+                aspect="auto",
+                cmap="magma",
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+            )
+            ax_h.set_yticks(range(10))
+            ax_h.set_xlabel("2nd and 3rd digit (00–99)", fontsize=8)
+            ax_h.set_ylabel("1st digit", fontsize=8)
+            ax_h.set_title(f"Triples in {self.n} samples (bright: many)", fontsize=9)
+        (self._modes,) = ax_m.plot([], [], "o-", ms=3, color="tab:blue")
+        ax_m.axhline(n_modes, color="tab:blue", ls=":", lw=1)
+        ax_m.set_ylim(0, n_modes * 1.08)
+        ax_m.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_m.set_title(f"Modes covered (of {n_modes})", fontsize=9)
+        (self._kl,) = ax_k.plot([], [], "o-", ms=3, color="tab:red")
+        ax_k.axhline(math.log(n_modes), color="gray", ls="--", lw=0.8)
+        ax_k.set_ylim(0, 1.05 * math.log(n_modes))
+        ax_k.set_title(f"KL to uniform (dashed: one mode, log {n_modes})", fontsize=9)
+        self._lines = {}
+        for key, label, colour in (
+            ("d_loss", "D loss", "tab:red"),
+            ("g_loss", "G loss", "tab:blue"),
+        ):
+            (line,) = ax_l.plot([], [], color=colour, lw=1.2, label=label)
+            self._lines[key] = line
+        ax_l.legend(fontsize=7, loc="upper right")
+        ax_l.set_title("Losses (moving average)", fontsize=9)
+        for ax in (ax_m, ax_k, ax_l):
+            ax.set_xlim(0, cfg.steps)
+            ax.set_xlabel("step", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+        for ax in (ax_h, ax_m, ax_k, ax_l):
+            ax.tick_params(labelsize=7)
+        self._title = fig.suptitle("", fontsize=10)
+        fig.set_layout_engine("constrained")
+        self._axes = {"hist": ax_h, "losses": ax_l}
+        self._key = (cfg.data, cfg.steps, id(fig))
+
+    def draw(self, trainer) -> Figure:
+        """Update the figure to the trainer's current state and return it."""
+        cfg = trainer.config
+        if self._key != (cfg.data, cfg.steps, id(self.figure)):
+            self._build(trainer)
+        m = self.score(trainer)
+        cols = math.ceil(math.sqrt(self.grid))
+        self._samples.set_data(image_grid(trainer.sample(self.grid), cols))
+        counts = self.last_counts
+        if self._bars is not None:
+            for bar, count in zip(self._bars, counts):
+                bar.set_height(count)
+            total = counts.sum()
+            self._uniform.set_ydata([total / 10, total / 10])
+            self._axes["hist"].set_ylim(0, max(total / 2, 1.1 * counts.max()))
+        else:
+            self._modes_image.set_data(counts.reshape(10, 100))
+            self._modes_image.set_clim(0, max(1, counts.max()))
+        evals = [e for e in trainer.evals if "modes_covered" in e]
+        steps = [e["step"] for e in evals]
+        self._modes.set_data(steps, [e["modes_covered"] for e in evals])
+        self._kl.set_data(steps, [e["reverse_kl"] for e in evals])
+        history = trainer.history
+        if len(history.steps):
+            window = int(np.clip(len(history.steps) // 25, 1, 250))
+            values = []
+            for key, line in self._lines.items():
+                smooth = moving_average(getattr(history, key), window)
+                line.set_data(history.steps[len(history.steps) - len(smooth) :], smooth)
+                values.append(smooth)
+            values = np.concatenate(values)
+            values = values[np.isfinite(values)]
+            if len(values):
+                low, high = float(values.min()), float(values.max())
+                pad = 0.1 * max(high - low, 1e-3)
+                self._axes["losses"].set_ylim(low - pad, high + pad)
+        self._title.set_text(
+            f"{cfg.loss} {cfg.arch} on {cfg.data}, step {trainer.step} of {cfg.steps}: "
+            f"{m['modes_covered']}/{trainer.source.n_modes} modes, KL {m['reverse_kl']:.2f}, "
+            f"{100 * m['high_quality']:.0f}% confident"
+        )
+        return self.figure
+
+
+class MNISTPanel(TrainPanel):
+    """Controls for one MNIST or Stacked MNIST GAN run, Train and Stop, progress and a live view.
+
+    Everything but the controls and the live view is TrainPanel's: `panel.train()`,
+    `panel.stop()`, `panel.trainer`, `panel.history`, `panel.error`, `panel.message`. Settings
+    without a control (batch size, latent size, width, Adam's betas, ...) come from `config`
+    (default MNIST_LAB_CONFIG).
+    """
+
+    def __init__(
+        self, config: TrainConfig | None = None, live_every: int = 100, max_share=0.2, n=None
+    ):
+        self.defaults = (config or MNIST_LAB_CONFIG).validate()
+        if not self.defaults.is_image:
+            raise ValueError(
+                f"MNISTPanel takes mnist or stacked-mnist, got data {self.defaults.data!r}; "
+                "use TrainPanel (gan_toy/widgets.py) for 2D data"
+            )
+        self.trainer = None
+        self.error: str | None = None
+        self._thread = None
+        self._stop_event = threading.Event()
+        self._started = 0.0
+        c = self.defaults
+        style, wide = {"description_width": "110px"}, widgets.Layout(width="300px")
+
+        def ctl(cls, description, **kw):
+            return cls(description=description, style=style, layout=wide, **kw)
+
+        def lr_slider(description, value):
+            return ctl(
+                widgets.FloatLogSlider,
+                description,
+                value=value,
+                base=10,
+                min=-5,
+                max=-1,
+                step=0.25,
+                readout_format=".1e",
+                continuous_update=False,
+            )
+
+        reg, weight = self._reg_of(c)
+        self.data = ctl(
+            widgets.Dropdown, "dataset", options=["mnist", "stacked-mnist"], value=c.data
+        )
+        self.arch = ctl(widgets.Dropdown, "network", options=["mlp", "dcgan"], value=c.arch)
+        self.loss = ctl(widgets.Dropdown, "loss", options=list(LOSSES), value=c.loss)
+        self.reg = ctl(widgets.Dropdown, "regulariser", options=REG_CHOICES, value=reg)
+        self.reg_weight = ctl(widgets.FloatText, "weight", value=weight)
+        self.lr_d = lr_slider("D learning rate", c.lr_d)
+        self.lr_g = lr_slider("G learning rate", c.lr_g)
+        self.d_steps = ctl(widgets.IntSlider, "D steps / round", value=c.d_steps, min=1, max=10)
+        self.g_steps = ctl(widgets.IntSlider, "G steps / round", value=c.g_steps, min=1, max=10)
+        self.unroll = ctl(widgets.IntSlider, "unroll steps", value=c.unroll, min=0, max=10)
+        self.update = ctl(
+            widgets.Dropdown,
+            "updates",
+            options=["alternating", "simultaneous"],
+            value="simultaneous" if c.simultaneous else "alternating",
+        )
+        self.steps = ctl(widgets.IntText, "steps", value=c.steps)
+        self.seed = ctl(widgets.IntText, "seed", value=c.seed)
+        self.controls = [
+            self.data,
+            self.arch,
+            self.loss,
+            self.reg,
+            self.reg_weight,
+            self.lr_d,
+            self.lr_g,
+            self.d_steps,
+            self.g_steps,
+            self.unroll,
+            self.update,
+            self.steps,
+            self.seed,
+        ]
+        self.train_button = widgets.Button(description="Train", button_style="success", icon="play")
+        self.stop_button = widgets.Button(
+            description="Stop", button_style="danger", icon="stop", disabled=True
+        )
+        self.train_button.on_click(lambda _: self.train())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=max(c.steps, 1), description="progress"
+        )
+        self.status = widgets.HTML("")
+        self.message = widgets.HTML("")
+        self.output = widgets.Output()
+        self.view = MNISTLiveView(
+            every=live_every,
+            n=n or LIVE_SAMPLES,
+            max_share=max_share,
+            on_frame=lambda png: show_png(self.output, png, "live view"),
+        )
+        self.final_samples = FINAL_SAMPLES
+        for control in self.controls:
+            control.observe(lambda _: self.check(), names="value")
+        fixed = (
+            f"fixed: batch {c.batch_size}, z {c.z_dim}-dim, width {c.hidden}, "
+            f"{c.optimizer} betas {tuple(c.betas)}, MNIST: {c.mnist_source}"
+        )
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([widgets.VBox(self.controls[:7]), widgets.VBox(self.controls[7:])]),
+                widgets.HTML(f'<span style="color:#666;font-size:small">{fixed}</span>'),
+                widgets.HBox([self.train_button, self.stop_button, self.progress, self.status]),
+                self.message,
+                self.output,
+            ]
+        )
+        self.check()
+
+    # --- settings ---------------------------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        """The TrainConfig the controls describe; ConfigError if it is invalid.
+
+        Changing the network keeps the width, batch and latent of the defaults if they were set
+        there, else takes the new network's defaults (TrainConfig.replace)."""
+        reg, weight = self.reg.value, self.reg_weight.value
+        config = self.defaults.replace(data=self.data.value, arch=self.arch.value).replace(
+            loss=self.loss.value,
+            regs={reg: weight} if reg not in ("", "clip") else {},
+            clip=weight if reg == "clip" else None,
+            lr_d=self.lr_d.value,
+            lr_g=self.lr_g.value,
+            d_steps=self.d_steps.value,
+            g_steps=self.g_steps.value,
+            unroll=self.unroll.value,
+            simultaneous=self.update.value == "simultaneous",
+            steps=self.steps.value,
+            seed=self.seed.value,
+        )
+        return config.validate()
+
+    @staticmethod
+    def _hint(config: TrainConfig) -> str:
+        hint = TrainPanel._hint(config)
+        if hint:
+            return hint
+        if config.arch == "dcgan":
+            return "the convolutional networks are several times slower than the MLP on a CPU."
+        if config.data == "stacked-mnist":
+            return "Stacked MNIST has 1000 modes: the live view counts them in a few samples only."
+        return ""
+
+    # --- training ---------------------------------------------------------------------------------
+    def _run(self, config: TrainConfig) -> None:
+        from gan_toy.classifier import load_classifier
+
+        kind, text = "ok", ""
+        try:
+            self.trainer = Trainer(config)
+
+            def log(line):  # the classifier is trained once, on first use (under a minute)
+                _message(self.message, line, "info")
+
+            self.trainer.classifier = load_classifier(
+                self.trainer.config.mnist_source, self.trainer.device, log=log
+            )
+            _message(self.message, "training...", "info")
+            self._started = time.perf_counter()
+            self.trainer.fit([self.view, _PanelCallback(self)])
+            m = self.trainer.evaluate(min(self.final_samples, config.eval_samples))
+            stopped = "stopped at" if self.trainer.step < config.steps else "trained"
+            text = (
+                f"{stopped} step {self.trainer.step} in "
+                f"{time.perf_counter() - self._started:.1f} s: {m['modes_covered']} of "
+                f"{self.trainer.source.n_modes} modes, KL to uniform {m['reverse_kl']:.2f}, "
+                f"{100 * m['high_quality']:.3g}% confident "
+                f"({min(self.final_samples, config.eval_samples)} samples)"
+            )
+        except DivergenceError as err:
+            kind, text = "error", str(err)
+            self.view.redraw(self.trainer)  # the networks as they were before the NaN
+        except Exception as err:  # e.g. a device not available: a message, never a traceback
+            kind, text = "error", f"{type(err).__name__}: {err}"
+        finally:
+            self.error = text if kind == "error" else None
+            self._set_running(False)
+            if self.trainer is not None:
+                self._show_progress(self.trainer)
+            self.progress.bar_style = "danger" if kind == "error" else "success"
+            _message(self.message, text, kind)
+
+    def static_figure(self, **changes) -> Figure:
+        """Train the panel's default setting (with `changes`, TrainConfig fields) here, without
+        live redraws, and draw the live view's final picture as a pyplot figure: the static copy
+        shown under the panel, so that the lab also reads well without a kernel."""
+        trainer = Trainer(self.defaults.replace(**changes))
+        view = MNISTLiveView(
+            every=self.view.every, n=self.view.n, figure=plt.figure(figsize=(10, 5.2))
+        )
+        view.redraw = lambda t: None  # score over training, draw once at the end
+        trainer.fit([view])
+        return view.draw(trainer)
