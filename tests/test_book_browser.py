@@ -127,3 +127,14 @@ def test_animation_controls_appear_and_step(page):
             slider.dispatch_event("input")
             assert frame.get_attribute("src") != before, f"{chapter}: frames do not change"
     assert with_animation, "no chapter shows an animation"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_computed_tables_render_as_tables(page, chapter):
+    # A table a cell prints with display(Markdown(...)) must reach the reader as a table, not
+    # as a paragraph of pipes (what myst-nb's CommonMark-only parser made of it).
+    open_chapter(page, chapter)
+    outputs = page.locator(".cell_output p")
+    # the header separator, |---|, turned into |—| by the typographer
+    raw = [t for t in outputs.all_inner_texts() if t.lstrip().startswith("|") and "|—|" in t]
+    assert not raw, f"{chapter}: a table printed as text: {raw[0][:120]!r}"
