@@ -15,7 +15,6 @@ drawn); drawing is skipped while it has taken more than `max_share` of the run's
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import ipywidgets as widgets
@@ -26,12 +25,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from gan_toy.config import LOSSES, TrainConfig, pick
+from gan_toy.config import TrainConfig, pick
 from gan_toy.metrics import label_metrics
 from gan_toy.mnist_plots import image_grid
 from gan_toy.plots import moving_average
 from gan_toy.train import DivergenceError, Trainer
-from gan_toy.widgets import REG_CHOICES, TrainPanel, _message, _PanelCallback, _png, show_png
+from gan_toy.widgets import TrainPanel, _message, _PanelCallback, _png, show_png
 
 # The lab's MNIST run: the MLP GAN of the MNIST chapter with hidden layers of 128 units (half the
 # book's default, about twice as fast on a CPU), on whichever MNIST is at hand.
@@ -231,110 +230,43 @@ class MNISTPanel(TrainPanel):
     (default MNIST_LAB_CONFIG).
     """
 
+    DEFAULT_CONFIG = MNIST_LAB_CONFIG
+
     def __init__(
         self, config: TrainConfig | None = None, live_every: int = 100, max_share=0.2, n=None
     ):
-        self.defaults = (config or MNIST_LAB_CONFIG).validate()
-        if not self.defaults.is_image:
+        self.live_samples = n or LIVE_SAMPLES
+        self.final_samples = FINAL_SAMPLES
+        super().__init__(config, live_every=live_every, max_share=max_share)
+
+    def _check_data(self, config: TrainConfig) -> None:
+        if not config.is_image:
             raise ValueError(
-                f"MNISTPanel takes mnist or stacked-mnist, got data {self.defaults.data!r}; "
+                f"MNISTPanel takes mnist or stacked-mnist, got data {config.data!r}; "
                 "use TrainPanel (gan_toy/widgets.py) for 2D data"
             )
-        self.trainer = None
-        self.error: str | None = None
-        self._thread = None
-        self._stop_event = threading.Event()
-        self._started = 0.0
-        c = self.defaults
-        style, wide = {"description_width": "110px"}, widgets.Layout(width="300px")
 
-        def ctl(cls, description, **kw):
-            return cls(description=description, style=style, layout=wide, **kw)
-
-        def lr_slider(description, value):
-            return ctl(
-                widgets.FloatLogSlider,
-                description,
-                value=value,
-                base=10,
-                min=-5,
-                max=-1,
-                step=0.25,
-                readout_format=".1e",
-                continuous_update=False,
-            )
-
-        reg, weight = self._reg_of(c)
+    def _data_controls(self, c: TrainConfig, ctl) -> list:
         self.data = ctl(
             widgets.Dropdown, "dataset", options=["mnist", "stacked-mnist"], value=c.data
         )
         self.arch = ctl(widgets.Dropdown, "network", options=["mlp", "dcgan"], value=c.arch)
-        self.loss = ctl(widgets.Dropdown, "loss", options=list(LOSSES), value=c.loss)
-        self.reg = ctl(widgets.Dropdown, "regulariser", options=REG_CHOICES, value=reg)
-        self.reg_weight = ctl(widgets.FloatText, "weight", value=weight)
-        self.lr_d = lr_slider("D learning rate", c.lr_d)
-        self.lr_g = lr_slider("G learning rate", c.lr_g)
-        self.d_steps = ctl(widgets.IntSlider, "D steps / round", value=c.d_steps, min=1, max=10)
-        self.g_steps = ctl(widgets.IntSlider, "G steps / round", value=c.g_steps, min=1, max=10)
-        self.unroll = ctl(widgets.IntSlider, "unroll steps", value=c.unroll, min=0, max=10)
-        self.update = ctl(
-            widgets.Dropdown,
-            "updates",
-            options=["alternating", "simultaneous"],
-            value="simultaneous" if c.simultaneous else "alternating",
-        )
-        self.steps = ctl(widgets.IntText, "steps", value=c.steps)
-        self.seed = ctl(widgets.IntText, "seed", value=c.seed)
-        self.controls = [
-            self.data,
-            self.arch,
-            self.loss,
-            self.reg,
-            self.reg_weight,
-            self.lr_d,
-            self.lr_g,
-            self.d_steps,
-            self.g_steps,
-            self.unroll,
-            self.update,
-            self.steps,
-            self.seed,
-        ]
-        self.train_button = widgets.Button(description="Train", button_style="success", icon="play")
-        self.stop_button = widgets.Button(
-            description="Stop", button_style="danger", icon="stop", disabled=True
-        )
-        self.train_button.on_click(lambda _: self.train())
-        self.stop_button.on_click(lambda _: self.stop())
-        self.progress = widgets.IntProgress(
-            value=0, min=0, max=max(c.steps, 1), description="progress"
-        )
-        self.status = widgets.HTML("")
-        self.message = widgets.HTML("")
-        self.output = widgets.Output()
-        self.view = MNISTLiveView(
+        return [self.data, self.arch]
+
+    def _live_view(self, live_every: int, max_share: float | None):
+        return MNISTLiveView(
             every=live_every,
-            n=n or LIVE_SAMPLES,
+            n=self.live_samples,
             max_share=max_share,
             on_frame=lambda png: show_png(self.output, png, "live view"),
         )
-        self.final_samples = FINAL_SAMPLES
-        for control in self.controls:
-            control.observe(lambda _: self.check(), names="value")
-        fixed = (
+
+    @staticmethod
+    def _fixed_text(c: TrainConfig) -> str:
+        return (
             f"fixed: batch {c.batch_size}, z {c.z_dim}-dim, width {c.hidden}, "
             f"{c.optimizer} betas {tuple(c.betas)}, MNIST: {c.mnist_source}"
         )
-        self.widget = widgets.VBox(
-            [
-                widgets.HBox([widgets.VBox(self.controls[:7]), widgets.VBox(self.controls[7:])]),
-                widgets.HTML(f'<span style="color:#666;font-size:small">{fixed}</span>'),
-                widgets.HBox([self.train_button, self.stop_button, self.progress, self.status]),
-                self.message,
-                self.output,
-            ]
-        )
-        self.check()
 
     # --- settings ---------------------------------------------------------------------------------
     def config(self) -> TrainConfig:

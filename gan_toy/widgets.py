@@ -384,7 +384,8 @@ class TrainPanel:
     def __init__(
         self, config: TrainConfig | None = None, live_every: int = 50, max_share: float | None = 0.2
     ):
-        self.defaults = (config or LAB_CONFIG).validate()
+        self.defaults = (config or self.DEFAULT_CONFIG).validate()
+        self._check_data(self.defaults)
         self.trainer = None
         self.error: str | None = None
         self._thread: threading.Thread | None = None
@@ -410,7 +411,7 @@ class TrainPanel:
             )
 
         reg, weight = self._reg_of(c)
-        self.data = ctl(widgets.Dropdown, "dataset", options=["ring", "grid"], value=c.data)
+        data_controls = self._data_controls(c, ctl)
         self.loss = ctl(widgets.Dropdown, "loss", options=list(LOSSES), value=c.loss)
         self.reg = ctl(widgets.Dropdown, "regulariser", options=REG_CHOICES, value=reg)
         self.reg_weight = ctl(widgets.FloatText, "weight", value=weight)
@@ -428,7 +429,7 @@ class TrainPanel:
         self.steps = ctl(widgets.IntText, "steps", value=c.steps)
         self.seed = ctl(widgets.IntText, "seed", value=c.seed)
         self.controls = [
-            self.data,
+            *data_controls,
             self.loss,
             self.reg,
             self.reg_weight,
@@ -453,27 +454,55 @@ class TrainPanel:
         self.status = widgets.HTML("")
         self.message = widgets.HTML("")
         self.output = widgets.Output()
-        self.view = LiveView(
-            every=live_every,
-            max_share=max_share,
-            on_frame=lambda png: show_png(self.output, png, "live view"),
-        )
+        self.view = self._live_view(live_every, max_share)
         for control in self.controls:
             control.observe(lambda _: self.check(), names="value")
-        fixed = (
-            f"fixed: batch {c.batch_size}, z {c.z_dim}-dim, hidden {c.hidden}, "
-            f"{c.optimizer} betas {tuple(c.betas)}"
-        )
+        half = (len(self.controls) + 1) // 2  # two columns of controls
         self.widget = widgets.VBox(
             [
-                widgets.HBox([widgets.VBox(self.controls[:6]), widgets.VBox(self.controls[6:])]),
-                widgets.HTML(f'<span style="color:#666;font-size:small">{fixed}</span>'),
+                widgets.HBox(
+                    [widgets.VBox(self.controls[:half]), widgets.VBox(self.controls[half:])]
+                ),
+                widgets.HTML(
+                    f'<span style="color:#666;font-size:small">{self._fixed_text(c)}</span>'
+                ),
                 widgets.HBox([self.train_button, self.stop_button, self.progress, self.status]),
                 self.message,
                 self.output,
             ]
         )
         self.check()
+
+    # --- what a panel for other data changes (see mnist_widgets.MNISTPanel) -------------------
+    DEFAULT_CONFIG = LAB_CONFIG
+
+    def _check_data(self, config: TrainConfig) -> None:
+        if config.is_image:
+            raise ValueError(
+                f"TrainPanel takes 2D data (ring, grid), got data {config.data!r}; use "
+                "MNISTPanel (gan_toy/mnist_widgets.py) for images"
+            )
+
+    def _data_controls(self, c: TrainConfig, ctl) -> list:
+        """The controls before the loss: here the data set; `ctl(cls, description, **kw)`
+        makes a control in the panel's style."""
+        self.data = ctl(widgets.Dropdown, "dataset", options=["ring", "grid"], value=c.data)
+        return [self.data]
+
+    def _live_view(self, live_every: int, max_share: float | None):
+        return LiveView(
+            every=live_every,
+            max_share=max_share,
+            on_frame=lambda png: show_png(self.output, png, "live view"),
+        )
+
+    @staticmethod
+    def _fixed_text(c: TrainConfig) -> str:
+        """The settings without a control, shown under the controls."""
+        return (
+            f"fixed: batch {c.batch_size}, z {c.z_dim}-dim, hidden {c.hidden}, "
+            f"{c.optimizer} betas {tuple(c.betas)}"
+        )
 
     @staticmethod
     def _reg_of(config: TrainConfig) -> tuple[str, float]:

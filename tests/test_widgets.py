@@ -325,3 +325,12 @@ def test_panels_use_only_widgets_that_colab_has():
     used = set(re.findall(r"\bwidgets\.([A-Z]\w*)", source))
     assert used and used <= IPYWIDGETS_7_AND_8, used - IPYWIDGETS_7_AND_8
     assert "description_tooltip" not in source and ".tooltip" not in source  # renamed in 8
+
+
+def test_each_panel_refuses_the_other_kind_of_data():
+    from gan_toy.mnist_widgets import MNISTPanel
+
+    with pytest.raises(ValueError, match="'mnist'.*MNISTPanel"):
+        TrainPanel(TINY.replace(data="mnist"))
+    with pytest.raises(ValueError, match="'ring'.*TrainPanel"):
+        MNISTPanel(TINY)
