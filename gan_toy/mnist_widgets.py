@@ -29,7 +29,7 @@ from gan_toy.config import TrainConfig, pick
 from gan_toy.metrics import label_metrics
 from gan_toy.mnist_plots import image_grid
 from gan_toy.plots import moving_average
-from gan_toy.train import DivergenceError, Trainer
+from gan_toy.train import Trainer
 from gan_toy.widgets import TrainPanel, _message, _PanelCallback, _png, show_png
 
 # The lab's MNIST run: the MLP GAN of the MNIST chapter with hidden layers of 128 units (half the
@@ -302,43 +302,27 @@ class MNISTPanel(TrainPanel):
         return ""
 
     # --- training ---------------------------------------------------------------------------------
-    def _run(self, config: TrainConfig) -> None:
+    def _train(self, config: TrainConfig) -> str:
         from gan_toy.classifier import load_classifier
 
-        kind, text = "ok", ""
-        try:
-            self.trainer = Trainer(config)
+        self.trainer = Trainer(config)
 
-            def log(line):  # the classifier is trained once, on first use (under a minute)
-                _message(self.message, line, "info")
+        def log(line):  # the classifier is trained once, on first use (under a minute)
+            _message(self.message, line, "info")
 
-            self.trainer.classifier = load_classifier(
-                self.trainer.config.mnist_source, self.trainer.device, log=log
-            )
-            _message(self.message, "training...", "info")
-            self._started = time.perf_counter()
-            self.trainer.fit([self.view, _PanelCallback(self)])
-            m = self.trainer.evaluate(min(self.final_samples, config.eval_samples))
-            stopped = "stopped at" if self.trainer.step < config.steps else "trained"
-            text = (
-                f"{stopped} step {self.trainer.step} in "
-                f"{time.perf_counter() - self._started:.1f} s: {m['modes_covered']} of "
-                f"{self.trainer.source.n_modes} modes, KL to uniform {m['reverse_kl']:.2f}, "
-                f"{100 * m['high_quality']:.3g}% confident "
-                f"({min(self.final_samples, config.eval_samples)} samples)"
-            )
-        except DivergenceError as err:
-            kind, text = "error", str(err)
-            self.view.redraw(self.trainer)  # the networks as they were before the NaN
-        except Exception as err:  # e.g. a device not available: a message, never a traceback
-            kind, text = "error", f"{type(err).__name__}: {err}"
-        finally:
-            self.error = text if kind == "error" else None
-            self._set_running(False)
-            if self.trainer is not None:
-                self._show_progress(self.trainer)
-            self.progress.bar_style = "danger" if kind == "error" else "success"
-            _message(self.message, text, kind)
+        self.trainer.classifier = load_classifier(
+            self.trainer.config.mnist_source, self.trainer.device, log=log
+        )
+        _message(self.message, "training...", "info")
+        self._started = time.perf_counter()  # the run's time leaves the classifier out
+        self.trainer.fit([self.view, _PanelCallback(self)])
+        n = min(self.final_samples, config.eval_samples)
+        m = self.trainer.evaluate(n)
+        return (
+            f"{self._how_far(config)}: {m['modes_covered']} of {self.trainer.source.n_modes} "
+            f"modes, KL to uniform {m['reverse_kl']:.2f}, {100 * m['high_quality']:.3g}% "
+            f"confident ({n} samples)"
+        )
 
     def static_figure(self, **changes) -> Figure:
         """Train the panel's default setting (with `changes`, TrainConfig fields) here, without

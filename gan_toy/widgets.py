@@ -618,19 +618,10 @@ class TrainPanel:
         self.status.value = f"step {trainer.step} / {trainer.config.steps} ({rate:.0f} steps/s)"
 
     def _run(self, config: TrainConfig) -> None:
+        # The training thread: train, then say how it went in the panel, never in a traceback.
         kind, text = "ok", ""
         try:
-            self.trainer = Trainer(config)
-            evals = ModesOverTime(every=self.view.every, n_samples=2500)
-            self.trainer.fit([evals, self.view, _PanelCallback(self)])
-            m = self.trainer.evaluate()
-            stopped = "stopped at" if self.trainer.step < config.steps else "trained"
-            text = (
-                f"{stopped} step {self.trainer.step} in "
-                f"{time.perf_counter() - self._started:.1f} s: {m['modes_covered']} of "
-                f"{self.trainer.mixture.n_modes} modes, {100 * m['high_quality']:.3g}% high "
-                f"quality, reverse KL {m['reverse_kl']:.2f}"
-            )
+            text = self._train(config)
         except DivergenceError as err:
             kind, text = "error", str(err)
             self.view.redraw(self.trainer)  # the networks as they were before the NaN
@@ -643,6 +634,23 @@ class TrainPanel:
                 self._show_progress(self.trainer)
             self.progress.bar_style = "danger" if kind == "error" else "success"
             _message(self.message, text, kind)
+
+    def _train(self, config: TrainConfig) -> str:
+        """Make `self.trainer`, train it with the live view, return the closing message."""
+        self.trainer = Trainer(config)
+        evals = ModesOverTime(every=self.view.every, n_samples=2500)
+        self.trainer.fit([evals, self.view, _PanelCallback(self)])
+        m = self.trainer.evaluate()
+        return (
+            f"{self._how_far(config)}: {m['modes_covered']} of {self.trainer.mixture.n_modes} "
+            f"modes, {100 * m['high_quality']:.3g}% high quality, reverse KL "
+            f"{m['reverse_kl']:.2f}"
+        )
+
+    def _how_far(self, config: TrainConfig) -> str:
+        """'trained step N in T s' or 'stopped at step N in T s', for the closing message."""
+        stopped = "stopped at" if self.trainer.step < config.steps else "trained"
+        return f"{stopped} step {self.trainer.step} in {time.perf_counter() - self._started:.1f} s"
 
     def static_figure(self, **changes) -> Figure:
         """Train the panel's default setting (with `changes`, TrainConfig fields) here, without
