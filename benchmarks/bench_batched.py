@@ -13,43 +13,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
 
 from benchmarks.bench_trainer import plain_loop
+from benchmarks.common import add_machine_options, parse, rate
 from gan_toy import TrainConfig
 from gan_toy.batched import BatchedTrainer
 from gan_toy.train import resolve_device
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def rate(step, steps: int, device, warmup: int = 3) -> tuple[float, float]:
-    """(steps per second of wall time, of this process's CPU time) for `step()`."""
-    for _ in range(warmup):
-        step()
-    _sync(device)
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    return steps / (time.perf_counter() - wall), steps / (time.process_time() - cpu)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ks", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--seconds", type=float, default=4.0, help="rough time per measurement")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    add_machine_options(parser, rounds=3)
+    args = parse(parser, argv)
     device = resolve_device(args.device)
     base = TrainConfig(device=str(device), steps=100_000)
 

@@ -20,15 +20,20 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import time
+import sys
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from gan_toy import TrainConfig, Trainer
 from gan_toy.data import MNISTData, load_subset
 from gan_toy.sources import MNISTSource
 from gan_toy.train import float32_precision
+
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import add_machine_options, parse, rate  # noqa: E402
+from benchmarks.common import plain_loop as plain_loop_on  # noqa: E402
 
 EPOCH = 60_000
 
@@ -40,57 +45,25 @@ def sixty_thousand_digits() -> MNISTData:
     return MNISTData(images, subset.labels.repeat(reps)[:EPOCH], "tiled-subset", "train")
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def timed(step, steps: int, device) -> tuple[float, float]:
     """(wall seconds, CPU seconds) per step of `step()`, after a short warm-up."""
-    for _ in range(10):
-        step()
-    _sync(device)
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    return (time.perf_counter() - wall) / steps, (time.process_time() - cpu) / steps
+    wall_rate, cpu_rate = rate(step, steps, device, warmup=10)
+    return 1 / wall_rate, 1 / cpu_rate
 
 
 def plain_loop(trainer: Trainer):
-    """The textbook loop on the trainer's own nets and data: fresh z for each player."""
-    cfg, device = trainer.config, trainer.device
-    G, D, source = trainer.G, trainer.D, trainer.source
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
-    n = cfg.batch_size
-
-    def step():
-        real = source.sample(n)
-        fake = G(torch.randn(n, cfg.z_dim, device=device)).detach()
-        d_loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
-        opt_d.zero_grad()
-        d_loss.backward()
-        opt_d.step()
-        g_loss = F.softplus(-D(G(torch.randn(n, cfg.z_dim, device=device)))).mean()
-        opt_g.zero_grad()
-        g_loss.backward()
-        opt_g.step()
-        return d_loss.detach(), g_loss.detach()
-
-    return step
+    """The textbook loop on the trainer's own nets and data."""
+    return plain_loop_on(
+        trainer.G, trainer.D, trainer.source.sample, trainer.config, trainer.device
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", default="mlp,dcgan", help="comma-separated: mlp, dcgan")
     parser.add_argument("--steps", type=int, default=200, help="timed steps per round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    add_machine_options(parser, rounds=3)
+    args = parse(parser, argv)
 
     digits = sixty_thousand_digits()
     runs = {}

@@ -14,69 +14,39 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+import sys
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from gan_toy import TrainConfig, Trainer
 from gan_toy.nets import make_discriminator, make_generator
 
+if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import add_machine_options, parse, rate  # noqa: E402
+from benchmarks.common import plain_loop as plain_loop_on  # noqa: E402
+
 
 def plain_loop(config: TrainConfig, device: torch.device):
-    """The textbook loop: fresh z for each player, backward through everything."""
+    """The textbook loop on fresh nets of the config's sizes (seeded like the trainer)."""
     torch.manual_seed(config.seed)
     G = make_generator(config.z_dim, config.hidden).to(device)
     D = make_discriminator(2, config.hidden).to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=config.betas)
-    trainer_for_data = Trainer(config.replace(steps=1))
-    mixture = trainer_for_data.mixture
-    n = config.batch_size
-
-    def step():
-        real = mixture.sample(n)
-        fake = G(torch.randn(n, config.z_dim, device=device)).detach()
-        d_loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
-        opt_d.zero_grad()
-        d_loss.backward()
-        opt_d.step()
-        g_loss = F.softplus(-D(G(torch.randn(n, config.z_dim, device=device)))).mean()
-        opt_g.zero_grad()
-        g_loss.backward()
-        opt_g.step()
-        # what the trainer records per step, so both do the same bookkeeping
-        return d_loss.detach(), g_loss.detach()
-
-    return step
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    mixture = Trainer(config.replace(steps=1)).mixture
+    return plain_loop_on(G, D, mixture.sample, config, device)
 
 
 def time_steps(step, steps: int, device) -> float:
     """Steps per second of `step()` called `steps` times (after a short warm-up)."""
-    for _ in range(20):
-        step()
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    return steps / (time.perf_counter() - start)
+    return rate(step, steps, device, warmup=20)[0]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    add_machine_options(parser, rounds=5)
+    args = parse(parser, argv)
 
     config = TrainConfig(steps=args.steps * args.rounds + 100, device=args.device)
     trainer = Trainer(config)
