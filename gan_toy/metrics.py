@@ -22,6 +22,15 @@ def nearest_centre(samples: torch.Tensor, centres: torch.Tensor):
     return idx, dist
 
 
+def mode_shares(samples: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
+    """Fraction of the samples whose nearest centre is each mode (length K, float64, CPU).
+
+    No quality threshold: it says where the generator's mass is even while its samples are
+    still blurry, which is what shows a collapsed generator hopping between modes."""
+    idx, _ = nearest_centre(samples, centres)
+    return torch.bincount(idx, minlength=centres.shape[0]).cpu().double() / max(len(idx), 1)
+
+
 def mode_histogram(samples: torch.Tensor, centres: torch.Tensor, sigma: float) -> torch.Tensor:
     """Counts of high-quality samples per mode (length K)."""
     idx, dist = nearest_centre(samples, centres)

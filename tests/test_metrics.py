@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from gan_toy.metrics import evaluate, mode_histogram, mode_metrics, nearest_centre
+from gan_toy.metrics import evaluate, mode_histogram, mode_metrics, mode_shares, nearest_centre
 
 torch.set_num_threads(1)
 
@@ -169,3 +169,12 @@ def test_evaluate_draws_from_the_generator():
     assert a["high_quality"] == pytest.approx(1 - math.exp(-0.72), abs=0.04)  # ±4 s.d.
     assert a == evaluate(g2, mixture, seed=1)  # same seed, same numbers
     assert a != evaluate(g2, mixture, seed=2)
+
+
+def test_mode_shares_by_hand_counts_blurry_samples_too():
+    # three samples near mode 0 (one far outside 3σ), one near mode 2: shares 3/4 and 1/4
+    samples = torch.stack([RING[0], RING[0] * 1.2, RING[0] * 0.9, RING[2]])
+    shares = mode_shares(samples, RING)
+    expected = torch.zeros(RING.shape[0], dtype=torch.float64)
+    expected[0], expected[2] = 0.75, 0.25
+    assert torch.equal(shares, expected)

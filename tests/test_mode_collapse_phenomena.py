@@ -37,7 +37,7 @@ import torch
 
 from gan_toy import TrainConfig
 from gan_toy.batched import BatchedTrainer
-from gan_toy.metrics import mode_metrics, nearest_centre
+from gan_toy.metrics import mode_metrics, mode_shares
 
 torch.set_num_threads(1)
 
@@ -62,8 +62,7 @@ def train_seeds(config: TrainConfig, seeds=SEEDS, every: int = EVERY) -> list[li
     while trainer.step < config.steps:
         trainer.fit(until=trainer.step + every)
         for run, samples in zip(evals, trainer.sample(config.eval_samples)):
-            idx, _ = nearest_centre(samples, centres)
-            shares = torch.bincount(idx, minlength=centres.shape[0]).double() / len(idx)
+            shares = mode_shares(samples, centres)
             run.append(
                 {"step": trainer.step, **mode_metrics(samples, centres, sigma), "shares": shares}
             )
