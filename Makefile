@@ -28,6 +28,11 @@ PIP_EXTRA ?=
 NBVAL_JOBS ?= auto
 UNIT_JOBS ?= auto
 
+# Jupyter kernels show figures inline only when MPLBACKEND is unset (ipykernel then sets it to
+# the inline backend). With MPLBACKEND=Agg inherited from the shell, every chapter still runs but
+# the built book has no figures, so no target passes it on. Tests that draw pick Agg themselves.
+unexport MPLBACKEND
+
 # Notebooks that nbval executes (book chapters and labs; never checkpoints or build output).
 NOTEBOOKS = $(shell find book labs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 

@@ -76,7 +76,10 @@ def open_chapter(page, chapter: str):
 def test_chapter_renders_its_figures(page, chapter):
     open_chapter(page, chapter)
     images = page.locator(".cell_output img")
-    assert images.count() > 0, f"{chapter}: no figure in any cell output"
+    assert images.count() > 0, (
+        f"{chapter}: no figure in any cell output (was the book executed with MPLBACKEND set to"
+        " a non-inline backend such as Agg? The kernels then draw nothing)"
+    )
     sizes = images.evaluate_all("imgs => imgs.map(i => [i.complete, i.naturalWidth])")
     assert all(done and width > 0 for done, width in sizes), f"{chapter}: broken image"
     page.screenshot(path=str(HTML.parent / f"screenshot-{Path(chapter).name}.png"), full_page=False)
