@@ -15,6 +15,8 @@
 #   NBVAL_JOBS=0               pytest-xdist workers for the notebooks (default: auto, one per
 #                              core; 0 runs them one after another in one process)
 #   UNIT_JOBS=0                the same for the unit tests (default: auto)
+#   KEEP_CACHE=1               make book / book-fast keep the chapters' execution cache even
+#                              though gan_toy changed since it was filled (default: delete it)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -146,13 +148,19 @@ book-check: venv $(MATHJAX)  ## build the book without executing notebooks, warn
 # ---------------------------------------------------------------------------------------------
 # The book
 
+# The execution cache keys on a chapter's code cells only, so tools/book_cache_guard.py deletes
+# it when gan_toy or requirements.txt changed since it was filled (KEEP_CACHE=1: keep it anyway).
+guard_cache = $(PY) tools/book_cache_guard.py $(1) $(if $(filter 1,$(KEEP_CACHE)),--keep)
+
 book: venv $(MATHJAX)  ## execute every chapter at full size and build the book (_build/html)
+	$(call guard_cache,_build/.jupyter_cache)
 	env -u GAN_TOY_FAST $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 # Fast mode executes the chapters first, one per core and one thread each, into the build's
 # execution cache (tools/execute_into_cache.py); the build then finds them executed.
 book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _build_fast/
+	$(call guard_cache,$(BOOK_FAST_DIR)/_build/.jupyter_cache)
 	GAN_TOY_FAST=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/execute_into_cache.py \
 	  $(BOOK_FAST_DIR)/_build/.jupyter_cache $(CHAPTERS)
 	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
