@@ -56,3 +56,48 @@ def plot_class_histogram(metrics: dict, ax=None, title: str | None = None):
         f"{100 * metrics['high_quality']:.0f}% confident"
     )
     return ax
+
+
+class ImageSnapshots:
+    """Callback keeping `n` generator samples every `every` steps, and at the start and end.
+
+    Samples come from the trainer's fixed latent batch (`Trainer.sample`), so the snapshots
+    show the same latents moving over training; `images[step]` is an (n, C, 28, 28) CPU tensor.
+    The 2D counterpart is `gan_toy.plots.Snapshots`.
+    """
+
+    def __init__(self, every: int = 200, n: int = 64):
+        if every < 1 or n < 1:
+            raise ValueError(f"every and n must be >= 1, got every={every!r}, n={n!r}")
+        self.every, self.n = every, n
+        self.images: dict[int, torch.Tensor] = {}
+
+    def record(self, trainer) -> None:
+        self.images[trainer.step] = trainer.sample(self.n).detach().cpu()
+
+    on_train_begin = on_step_end = on_train_end = record
+
+    def steps(self, at_most: int = 4) -> list[int]:
+        """Up to `at_most` recorded steps, evenly spread and always including the last."""
+        recorded = sorted(self.images)
+        if not recorded:
+            raise ValueError("no snapshots yet: pass the callback to Trainer.fit first")
+        if len(recorded) <= at_most:
+            return recorded
+        picks = np.linspace(0, len(recorded) - 1, at_most).round().astype(int)
+        return [recorded[i] for i in sorted(set(picks))]
+
+
+def plot_image_snapshots(snapshots: ImageSnapshots, steps=None, title: str | None = None):
+    """One grid of samples per step (default: `snapshots.steps()`), side by side; the figure."""
+    steps = list(steps) if steps is not None else snapshots.steps()
+    missing = [s for s in steps if s not in snapshots.images]
+    if missing:
+        raise ValueError(f"no snapshot at step(s) {missing}; recorded: {sorted(snapshots.images)}")
+    fig, axes = plt.subplots(1, len(steps), figsize=(2.6 * len(steps), 2.9), squeeze=False)
+    for ax, step in zip(axes[0], steps):
+        plot_image_samples(snapshots.images[step], ax=ax, title=f"step {step}")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -355,3 +355,30 @@ def test_image_grid_places_each_sample_and_shows_stacked_digits_in_colour():
     ax = plot_class_histogram(label_metrics(torch.eye(10)[labels]))
     assert [p.get_height() for p in ax.patches] == [5, 0, 0, 0, 0, 0, 0, 15, 0, 0]
     plt.close("all")
+
+
+def test_image_snapshots_keep_the_fixed_latents_at_the_chosen_steps():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_toy.mnist_plots import ImageSnapshots, plot_image_snapshots
+
+    cfg = TINY["mlp"].replace(steps=4)
+    snaps = ImageSnapshots(every=2, n=9)
+    Trainer(cfg).fit([snaps])
+    assert sorted(snaps.images) == [0, 2, 4]
+    assert snaps.images[4].shape == (9, 1, 28, 28)
+    # Step 0 is the untrained generator on the fixed latents: a fresh trainer reproduces it.
+    torch.testing.assert_close(snaps.images[0], Trainer(cfg).sample(9).cpu())
+    assert not torch.equal(snaps.images[0], snaps.images[4]), "training must move the samples"
+    assert snaps.steps(at_most=2) == [0, 4] and snaps.steps() == [0, 2, 4]
+
+    fig = plot_image_snapshots(snaps, title="tiny")
+    assert [ax.get_title() for ax in fig.axes] == ["step 0", "step 2", "step 4"]
+    with pytest.raises(ValueError, match=r"step\(s\) \[3\].*recorded: \[0, 2, 4\]"):
+        plot_image_snapshots(snaps, steps=[2, 3])
+    with pytest.raises(ValueError, match="every=0"):
+        ImageSnapshots(every=0)
+    plt.close("all")
