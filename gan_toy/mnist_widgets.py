@@ -269,26 +269,12 @@ class MNISTPanel(TrainPanel):
         )
 
     # --- settings ---------------------------------------------------------------------------------
-    def config(self) -> TrainConfig:
-        """The TrainConfig the controls describe; ConfigError if it is invalid.
+    def _chosen_data(self) -> TrainConfig:
+        """The defaults with the chosen data set and network.
 
         Changing the network keeps the width, batch and latent of the defaults if they were set
         there, else takes the new network's defaults (TrainConfig.replace)."""
-        reg, weight = self.reg.value, self.reg_weight.value
-        config = self.defaults.replace(data=self.data.value, arch=self.arch.value).replace(
-            loss=self.loss.value,
-            regs={reg: weight} if reg not in ("", "clip") else {},
-            clip=weight if reg == "clip" else None,
-            lr_d=self.lr_d.value,
-            lr_g=self.lr_g.value,
-            d_steps=self.d_steps.value,
-            g_steps=self.g_steps.value,
-            unroll=self.unroll.value,
-            simultaneous=self.update.value == "simultaneous",
-            steps=self.steps.value,
-            seed=self.seed.value,
-        )
-        return config.validate()
+        return self.defaults.replace(data=self.data.value, arch=self.arch.value)
 
     @staticmethod
     def _hint(config: TrainConfig) -> str:

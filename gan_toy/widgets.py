@@ -518,11 +518,14 @@ class TrainPanel:
         display(self.widget)
 
     # --- settings ---------------------------------------------------------------------------------
+    def _chosen_data(self) -> TrainConfig:
+        """The defaults with the chosen data set (and what comes with it: MNIST's network)."""
+        return self.defaults.replace(data=self.data.value)
+
     def config(self) -> TrainConfig:
         """The TrainConfig the controls describe; ConfigError if it is invalid."""
         reg, weight = self.reg.value, self.reg_weight.value
-        config = self.defaults.replace(
-            data=self.data.value,
+        config = self._chosen_data().replace(
             loss=self.loss.value,
             regs={reg: weight} if reg not in ("", "clip") else {},
             clip=weight if reg == "clip" else None,
