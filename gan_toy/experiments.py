@@ -3,7 +3,8 @@
 `VARIANTS` maps a name to the changes it makes to the default ring setting, so the benchmark
 script, the results chapter and the labs all mean the same thing by "wgan-gp" or
 "unrolled-5". `compare()` trains each variant on several seeds at once (gan_toy.batched) and
-records the VEEGAN/PacGAN metrics over time.
+records the VEEGAN/PacGAN metrics over time; `track()` is the batched run with evaluations
+underneath it, for experiments of their own (chapter 3's sweep, the mode-collapse tests).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from gan_toy.batched import BatchedTrainer
 from gan_toy.config import TrainConfig
+from gan_toy.metrics import mode_metrics, mode_shares
 from gan_toy.train import Trainer
 
 # WGAN-GP as in Gulrajani et al. 2017 (λ=10, 5 critic steps, Adam lr 1e-4, β=(0.5, 0.9); their
@@ -92,7 +94,7 @@ def compare(
         else:
             finals, evals = _batched(configs, eval_every)
         runs = [
-            {"seed": c.seed, **{k: v for k, v in m.items() if k != "step"}}
+            {"seed": c.seed, **{k: v for k, v in m.items() if k not in ("step", "shares")}}
             for c, m in zip(configs, finals)
         ]
         results[name] = VariantResult(name, base, runs, evals, time.perf_counter() - start)
@@ -103,13 +105,34 @@ def _checkpoints(steps: int, every: int) -> list[int]:
     return sorted({*range(every, steps, every), steps})
 
 
-def _batched(configs, eval_every):
+def track(configs, every: int, on_eval=None) -> tuple[BatchedTrainer, list[list[dict]]]:
+    """Train `configs` together as one batched model and evaluate every run as it goes.
+
+    Evaluations come at step 0, every `every` steps and at the last step, each on the run's
+    fixed latent batch of `eval_samples` (BatchedTrainer.sample). Returns the trainer and, per
+    run, its evaluations: the step, the VEEGAN/PacGAN metrics (metrics.mode_metrics) and
+    `shares`, the fraction of samples nearest each mode (metrics.mode_shares), which says where
+    a collapsed generator's mass is even while its samples are blurry. `on_eval(step)` is called
+    after each evaluation (for a progress bar).
+    """
     trainer = BatchedTrainer(configs)
-    evals = [[{"step": 0, **m}] for m in trainer.evaluate()]
-    for step in _checkpoints(configs[0].steps, eval_every):
+    evals: list[list[dict]] = [[] for _ in configs]
+
+    def evaluate():
+        for run, samples in zip(evals, trainer.sample(trainer.config.eval_samples)):
+            run.append(_evaluation(trainer.step, samples, trainer.mixture))
+        if on_eval is not None:
+            on_eval(trainer.step)
+
+    evaluate()
+    for step in _checkpoints(configs[0].steps, every):
         trainer.fit(until=step)
-        for run, metrics in zip(evals, trainer.evaluate()):
-            run.append({"step": step, **metrics})
+        evaluate()
+    return trainer, evals
+
+
+def _batched(configs, eval_every):
+    _, evals = track(configs, eval_every)
     return [run[-1] for run in evals], evals
 
 
@@ -117,10 +140,15 @@ def _one_by_one(configs, eval_every):
     finals, evals = [], []
     for config in configs:
         trainer = Trainer(config)
-        run = [{"step": 0, **trainer.evaluate()}]
+        run = [_evaluation(0, trainer.sample(config.eval_samples), trainer.mixture)]
         for step in _checkpoints(config.steps, eval_every):
             trainer.fit(until=step)
-            run.append({"step": step, **trainer.evaluate()})
+            run.append(_evaluation(step, trainer.sample(config.eval_samples), trainer.mixture))
         finals.append(run[-1])
         evals.append(run)
     return finals, evals
+
+
+def _evaluation(step: int, samples, mixture) -> dict:
+    metrics = mode_metrics(samples, mixture.centres, mixture.sigma)
+    return {"step": step, **metrics, "shares": mode_shares(samples, mixture.centres)}

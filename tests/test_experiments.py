@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from gan_toy import Trainer
-from gan_toy.experiments import VARIANTS, VariantResult, compare, variant_config
+from gan_toy.experiments import VARIANTS, VariantResult, compare, track, variant_config
+from gan_toy.metrics import mode_metrics, mode_shares
 
 torch.set_num_threads(1)
 
@@ -36,6 +37,23 @@ def test_compare_records_each_seed_like_a_single_run(name):
     expected = alone.evaluate()
     assert result.runs[1]["modes_covered"] == expected["modes_covered"]
     assert result.runs[1]["high_quality"] == pytest.approx(expected["high_quality"], abs=0.004)
+    assert set(result.runs[1]) == {"seed", "modes_covered", "high_quality", "reverse_kl"}
+    assert result.evals[1][-1]["shares"].sum() == pytest.approx(1.0)
+
+
+def test_track_evaluates_each_run_on_its_own_samples_at_the_chosen_steps():
+    configs = [variant_config("ns", seed=s, **{**TINY, "steps": 7}) for s in (0, 1)]
+    seen = []
+    trainer, evals = track(configs, every=3, on_eval=seen.append)
+    assert seen == [0, 3, 6, 7]  # the last step is evaluated although 7 is not a multiple of 3
+    assert [[e["step"] for e in run] for run in evals] == [seen, seen]
+    # The last evaluation is what the trained runs' own fixed samples give now.
+    centres, sigma = trainer.mixture.centres, trainer.mixture.sigma
+    for run, samples in zip(evals, trainer.sample(TINY["eval_samples"])):
+        final = run[-1]
+        torch.testing.assert_close(final["shares"], mode_shares(samples, centres))
+        assert final["modes_covered"] == mode_metrics(samples, centres, sigma)["modes_covered"]
+    assert not torch.equal(evals[0][-1]["shares"], evals[1][-1]["shares"]), "seeds must differ"
 
 
 def test_summaries_ignore_undefined_kl_and_read_over_time():

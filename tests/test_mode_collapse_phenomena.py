@@ -36,8 +36,7 @@ import pytest
 import torch
 
 from gan_toy import TrainConfig
-from gan_toy.batched import BatchedTrainer
-from gan_toy.metrics import mode_metrics, mode_shares
+from gan_toy.experiments import track
 
 torch.set_num_threads(1)
 
@@ -50,23 +49,10 @@ EVERY = 50
 
 
 def train_seeds(config: TrainConfig, seeds=SEEDS, every: int = EVERY) -> list[list[dict]]:
-    """Train one run per seed (batched) and evaluate each every `every` steps.
-
-    Returns, per seed, a list of evaluations: the VEEGAN/PacGAN metrics plus `shares`, the
-    fraction of samples whose nearest centre is each mode (no quality threshold, so it measures
-    where the generator's mass is even while its samples are still blurry).
-    """
-    trainer = BatchedTrainer([config.replace(seed=s) for s in seeds])
-    centres, sigma = trainer.mixture.centres, trainer.mixture.sigma
-    evals: list[list[dict]] = [[] for _ in seeds]
-    while trainer.step < config.steps:
-        trainer.fit(until=trainer.step + every)
-        for run, samples in zip(evals, trainer.sample(config.eval_samples)):
-            shares = mode_shares(samples, centres)
-            run.append(
-                {"step": trainer.step, **mode_metrics(samples, centres, sigma), "shares": shares}
-            )
-    return evals
+    """One run per seed (batched), evaluated every `every` steps (experiments.track): per seed,
+    its evaluations after step 0, each with the metrics and the mode `shares`."""
+    _, evals = track([config.replace(seed=s) for s in seeds], every)
+    return [run[1:] for run in evals]  # the untrained generator says nothing about collapse
 
 
 def mean_modes(run: list[dict]) -> float:
