@@ -86,6 +86,14 @@ def evaluate(generator, mixture, n_samples: int = 2500, seed: int | None = None)
 CONFIDENT = 0.9
 
 
+def mode_of_digits(digits: torch.Tensor) -> torch.Tensor:
+    """The mode of each row of digits (n, C): the digits read as one number, e.g. (3, 0, 7) →
+    307; one column is the digit itself."""
+    channels = digits.shape[1]
+    place = 10 ** torch.arange(channels - 1, -1, -1, device=digits.device)
+    return (digits * place).sum(dim=1)
+
+
 def label_metrics(probs: torch.Tensor) -> dict:
     """Mode metrics of classifier probabilities, (n, 10) or (n, C, 10) with C channels.
 
@@ -99,8 +107,7 @@ def label_metrics(probs: torch.Tensor) -> dict:
         raise ValueError(f"probs must have shape (n, 10) or (n, C, 10), got {tuple(probs.shape)}")
     confidence, labels = probs.max(dim=-1)  # (n, C) each
     channels = labels.shape[1]
-    place = 10 ** torch.arange(channels - 1, -1, -1, device=labels.device)
-    modes = (labels * place).sum(dim=1)
+    modes = mode_of_digits(labels)
     n_modes = 10**channels
     counts = torch.bincount(modes, minlength=n_modes).cpu().double()
     p = counts / counts.sum()

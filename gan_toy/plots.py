@@ -361,8 +361,10 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
     return (cum[window:] - cum[:-window]) / window
 
 
-def _smooth_window(history) -> int:
-    return int(np.clip(len(history) // 25, 1, 250))
+def smoothing_window(n_steps: int) -> int:
+    """The moving-average window every training-curve plot uses for `n_steps` values: about a
+    25th of the run, between 1 and 250 steps."""
+    return int(np.clip(n_steps // 25, 1, 250))
 
 
 def _curve(ax, steps, values, window, label, color) -> None:
@@ -375,7 +377,7 @@ def _curve(ax, steps, values, window, label, color) -> None:
 def plot_losses(history, ax=None, window: int | None = None):
     """D and G losses against step: faint raw values, solid moving average."""
     ax = _new_axes(ax, figsize=(8, 2.6))
-    window = window or _smooth_window(history)
+    window = window or smoothing_window(len(history))
     _curve(ax, history.steps, history.d_loss, window, "D loss", "tab:red")
     _curve(ax, history.steps, history.g_loss, window, "G loss", "tab:blue")
     ax.set_title(f"Losses (solid: {window}-step average)")
@@ -388,7 +390,7 @@ def plot_losses(history, ax=None, window: int | None = None):
 def plot_d_outputs(history, ax=None, window: int | None = None):
     """Mean D output on real and on generated samples (probability or raw critic value)."""
     ax = _new_axes(ax, figsize=(8, 2.6))
-    window = window or _smooth_window(history)
+    window = window or smoothing_window(len(history))
     _curve(ax, history.steps, history.d_real, window, "on real data", "tab:green")
     _curve(ax, history.steps, history.d_fake, window, "on generated samples", "tab:orange")
     if history.output_kind == "probability":
@@ -406,7 +408,7 @@ def plot_d_outputs(history, ax=None, window: int | None = None):
 def plot_grad_norm(history, ax=None, window: int | None = None):
     """The generator's gradient norm on a log scale (vanishing gradients drop by decades)."""
     ax = _new_axes(ax, figsize=(8, 2.6))
-    window = window or _smooth_window(history)
+    window = window or smoothing_window(len(history))
     norms = np.where(history.g_grad_norm > 0, history.g_grad_norm, np.nan)  # log axis
     _curve(ax, history.steps, norms, window, "‖∇G loss‖", "tab:purple")
     ax.set_yscale("log")

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gan_toy.metrics import mode_of_digits
+
 # Tried in order; the first two are the mirrors torchvision uses, LeCun's page is the original.
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -291,7 +293,7 @@ class StackedMNIST:
     @staticmethod
     def mode_of(digits: torch.Tensor) -> torch.Tensor:
         """Mode index 0..999 of digit triples (n×3, channel order), e.g. (3, 0, 7) → 307."""
-        return digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2]
+        return mode_of_digits(digits)
 
     def sample(
         self, n: int, generator: torch.Generator | None = None
