@@ -1,38 +1,19 @@
 """Checkpoints: atomic writes, safe loads, and resuming a run exactly where it stopped.
 
 A checkpoint is `Trainer.state_dict()`: tensors and plain containers only, so it loads with
-`torch.load(..., weights_only=True)` and never runs code from the file. It is written to a
-temporary file in the same folder, flushed to disk, then renamed over the target: a crash
-mid-write leaves the previous checkpoint intact, never a half-written one.
+`torch.load(..., weights_only=True)` and never runs code from the file. It is written
+atomically (atomic.py): a crash mid-write leaves the previous checkpoint intact.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from gan_toy.atomic import atomic_save
 from gan_toy.config import TrainConfig
-
-
-def atomic_save(obj, path) -> Path:
-    """torch.save `obj` to `path` atomically (temp file + fsync + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+from gan_toy.train import Trainer
 
 
 def save_checkpoint(trainer, path) -> Path:
@@ -42,8 +23,6 @@ def save_checkpoint(trainer, path) -> Path:
 
 def load_checkpoint(path, device=None):
     """A Trainer restored from `path`, ready to `fit()` on; `device` overrides the saved one."""
-    from gan_toy.train import Trainer  # here, not at the top: train imports nothing from us
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")

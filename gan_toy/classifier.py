@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_toy.checkpoint import atomic_save
+from gan_toy.atomic import atomic_save
 from gan_toy.data.mnist import MNISTData, default_root
 from gan_toy.sources import load_digits
 

@@ -23,11 +23,11 @@ diverged run exits with status 1 after writing what it has.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 
+from gan_toy.atomic import atomic_write_json
 from gan_toy.config import (
     ARCHS,
     DATASETS,
@@ -208,14 +208,6 @@ def _finite_or_none(x):
     return x if isinstance(x, (int, str)) or (x is not None and math.isfinite(x)) else None
 
 
-def _write_json(path: Path, result: dict) -> None:
-    clean = json.loads(json.dumps(result, default=str), parse_constant=lambda c: None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(clean, indent=2) + "\n")
-    tmp.replace(path)
-
-
 def sweep_configs(base: TrainConfig, seeds: int, sweeps) -> list[tuple[dict, TrainConfig]]:
     """Every combination of the sweeps, crossed with `seeds` seeds: [(swept values, config)]."""
     combos = [{}]
@@ -266,7 +258,7 @@ def run_batched(args, base: TrainConfig) -> int:
         "runs": runs,
     }
     if args.json is not None:
-        _write_json(args.json, result)
+        atomic_write_json(args.json, result)
     if not args.quiet:
         for run in runs:
             print("  ".join(f"{k} {v}" for k, v in run.items()), file=sys.stderr)
@@ -330,7 +322,7 @@ def run_train(args) -> int:
     if args.eval_every > 0:
         result["evals"] = trainer.evals
     if args.json is not None:
-        _write_json(args.json, result)
+        atomic_write_json(args.json, result)
     if not args.quiet:
         shown = {k: v for k, v in run.items() if k not in ("seed", "class_histogram")}
         log(
