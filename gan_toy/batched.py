@@ -27,8 +27,13 @@ from gan_toy.data import make_mixture
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
 from gan_toy.nets import make_discriminator, make_generator
-from gan_toy.regularizers import REGULARIZERS
-from gan_toy.train import DivergenceError, effective_regs, resolve_device
+from gan_toy.regularizers import (
+    clip_weights,
+    noise_fraction,
+    penalty_weights,
+    total_penalty,
+)
+from gan_toy.train import DivergenceError, resolve_device
 from gan_toy.unrolled import adam_unroll
 
 # Settings every run of a batch must share (they fix shapes or the code path).
@@ -118,15 +123,15 @@ class BatchedTrainer:
                         f"runs of one batch must share {name!r}: {getattr(first, name)!r} vs "
                         f"{getattr(c, name)!r}; shared settings: {', '.join(SHARED)}"
                     )
-        self.regs = [effective_regs(c) for c in self.configs]
+        self.loss = get_loss(first.loss)
+        self.regs = [self.loss.regularizers(c.regs) for c in self.configs]
         if any(r.get("sn", 0) > 0 for r in self.regs):
             raise ConfigError("regulariser 'sn' (spectral norm) is not supported in batched runs")
         self.K = len(configs)
         self.config = first
         self.device = resolve_device(first.device)
         self.mixture = make_mixture(first.data, self.device)
-        self.loss = get_loss(first.loss)
-        self.output_kind = "probability" if first.loss in ("minimax", "ns") else "critic"
+        self.output_kind = self.loss.output_kind
 
         gens, discs = [], []
         for c in self.configs:  # the same initialisation as Trainer, run by run
@@ -152,7 +157,7 @@ class BatchedTrainer:
         self.weights = {
             n: torch.tensor([r.get(n, 0.0) for r in self.regs], device=self.device) for n in names
         }
-        self._has_penalty = any(REGULARIZERS[n].kind == "penalty" for n in self.weights)
+        self.penalty_weights = penalty_weights(self.weights)
         self.rngs = []
         for c in self.configs:
             gen = torch.Generator(device=self.device)
@@ -173,8 +178,7 @@ class BatchedTrainer:
     def _noise_std(self) -> torch.Tensor | None:
         if "noise" not in self.weights:
             return None
-        remaining = max(0.0, 1.0 - self.step / max(self.config.steps, 1))
-        return self.weights["noise"] * remaining
+        return self.weights["noise"] * noise_fraction(self.step, self.config.steps)
 
     # --- the players ------------------------------------------------------------------------------
     def generate(self, z: torch.Tensor, params=None) -> torch.Tensor:
@@ -193,23 +197,16 @@ class BatchedTrainer:
         def per_run_mean(values):
             return values.view(K, -1).mean(dim=1)
 
-        total = torch.zeros(K, device=self.device)
-        for name, weight in self.weights.items():
-            reg = REGULARIZERS[name]
-            if reg.kind != "penalty":
-                continue
-            if name == "l2":
-                value = 0.5 * sum(p.pow(2).flatten(1).sum(1) for p in d_params)
-            else:
-                value = reg.penalty(
-                    d_flat,
-                    real.reshape(K * B, 2),
-                    fake.reshape(K * B, 2),
-                    eps=None if eps is None else eps.reshape(K * B, 1),
-                    reduce=per_run_mean,
-                )
-            total = total + weight * value
-        return total
+        return total_penalty(
+            self.penalty_weights,
+            d_flat,
+            real.reshape(K * B, 2),
+            fake.reshape(K * B, 2),
+            params=d_params,
+            eps=None if eps is None else eps.reshape(K * B, 1),
+            reduce=per_run_mean,
+            per_run=True,
+        )
 
     def _d_loss(self, d_params, real, fake, eps):
         """Summed D loss over runs (each run's gradient is its own) and per-run outputs."""
@@ -217,7 +214,7 @@ class BatchedTrainer:
         out = self.discriminate(torch.cat([real, fake], dim=1), d_params)
         real_out, fake_out = out[:, :B], out[:, B:]
         per_run = vmap(self.loss.d_loss)(real_out, fake_out)
-        if self._has_penalty:  # logged with the penalty, as Trainer logs it
+        if self.penalty_weights:  # logged with the penalty, as Trainer logs it
             per_run = per_run + self._penalty(d_params, real, fake, eps)
         return per_run.sum(), per_run, real_out, fake_out
 
@@ -234,14 +231,7 @@ class BatchedTrainer:
         return self._draw(gp_runs, self._rand1(self.config.batch_size), (self.config.batch_size, 1))
 
     def _summary(self, out: torch.Tensor) -> torch.Tensor:
-        out = out.detach().squeeze(-1)
-        return (torch.sigmoid(out) if self.output_kind == "probability" else out).mean(dim=1)
-
-    def _clip(self) -> None:
-        if self.config.clip is not None:
-            with torch.no_grad():
-                for p in self.d_params:
-                    p.clamp_(-self.config.clip, self.config.clip)
+        return self.loss.reported(out.detach().squeeze(-1)).mean(dim=1)
 
     def _g_loss(self, real, fake) -> torch.Tensor:
         """Per-run generator loss (K,), through k unrolled D steps when configured."""
@@ -301,7 +291,7 @@ class BatchedTrainer:
         d_grads = torch.autograd.grad(total, self.d_params)
         self.opt_d.step(d_grads, everyone)
         self.opt_g.step(g_grads, everyone)
-        self._clip()
+        clip_weights(self.d_params, self.config.clip)
         g_norm = sum(g.pow(2).flatten(1).sum(1) for g in g_grads).sqrt()
         self._record(d_loss, g_loss.detach(), real_out, fake_out, g_norm)
 
@@ -338,7 +328,7 @@ class BatchedTrainer:
             )
             grads = torch.autograd.grad(total, self.d_params)
             self.opt_d.step(grads, active)
-            self._clip()
+            clip_weights(self.d_params, self.config.clip)
         g_loss = g_norm = torch.zeros(K, device=self.device)
         for j in range(max(self.g_steps)):
             runs = [k for k in range(K) if j < self.g_steps[k]]

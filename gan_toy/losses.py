@@ -26,8 +26,27 @@ class GANLoss:
     d_loss: Callable[[Tensor, Tensor], Tensor]
     g_loss: Callable[[Tensor], Tensor]
     summary: str
-    # Settings the loss's paper recommends (applied by presets, never silently by train()).
+    # Settings the loss's paper recommends (applied by presets, never silently by a trainer).
     recommended: dict = field(default_factory=dict)
+    # True when D's output is the logit of "this sample is real": trainers, probes and plots
+    # then report D's outputs as probabilities; otherwise as raw critic values.
+    reports_probability: bool = False
+    # Regularisers that are part of the loss's definition, added unless the run sets them.
+    implied_regs: dict = field(default_factory=dict)
+
+    @property
+    def output_kind(self) -> str:
+        """ "probability" or "critic": how D's outputs are reported (see reports_probability)."""
+        return "probability" if self.reports_probability else "critic"
+
+    def reported(self, out: Tensor) -> Tensor:
+        """D's raw outputs as they are reported: sigmoid(out) for probabilities, else out."""
+        return torch.sigmoid(out) if self.reports_probability else out
+
+    def regularizers(self, regs: dict) -> dict:
+        """`regs` with the loss's implied regularisers added where `regs` does not set them."""
+        implied = {n: w for n, w in self.implied_regs.items() if n not in regs}
+        return {**regs, **implied}
 
 
 def _bce_d_loss(real_out: Tensor, fake_out: Tensor) -> Tensor:
@@ -71,9 +90,19 @@ def _lsgan_g_loss(fake_out: Tensor) -> Tensor:
 
 LOSSES: dict[str, GANLoss] = {
     "minimax": GANLoss(
-        "minimax", _bce_d_loss, _minimax_g_loss, "original minimax game (saturating G loss)"
+        "minimax",
+        _bce_d_loss,
+        _minimax_g_loss,
+        "original minimax game (saturating G loss)",
+        reports_probability=True,
     ),
-    "ns": GANLoss("ns", _bce_d_loss, _ns_g_loss, "non-saturating / modified minimax G loss"),
+    "ns": GANLoss(
+        "ns",
+        _bce_d_loss,
+        _ns_g_loss,
+        "non-saturating / modified minimax G loss",
+        reports_probability=True,
+    ),
     "wgan": GANLoss(
         "wgan",
         _wasserstein_d_loss,
@@ -87,6 +116,7 @@ LOSSES: dict[str, GANLoss] = {
         _wasserstein_g_loss,
         "Wasserstein critic with gradient penalty on interpolates",
         recommended={"gp": 10.0, "d_steps": 5, "lr_d": 1e-4, "lr_g": 1e-4, "betas": (0.5, 0.9)},
+        implied_regs={"gp": 10.0},  # λ = 10, Gulrajani et al. 2017
     ),
     "hinge": GANLoss("hinge", _hinge_d_loss, _wasserstein_g_loss, "hinge loss for D"),
     "lsgan": GANLoss("lsgan", _lsgan_d_loss, _lsgan_g_loss, "least squares (Mao et al. 2017)"),

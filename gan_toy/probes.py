@@ -19,7 +19,13 @@ import torch
 
 from gan_toy.losses import get_loss
 from gan_toy.nets import make_discriminator
-from gan_toy.regularizers import REGULARIZERS, apply_spectral_norm, clip_weights, total_penalty
+from gan_toy.regularizers import (
+    REGULARIZERS,
+    apply_spectral_norm,
+    clip_weights,
+    penalty_weights,
+    total_penalty,
+)
 
 
 def generator_gradient_norm(generator, d_fn, loss, z, noise=None) -> float:
@@ -94,22 +100,19 @@ def vanishing_gradient_probe(
     gan_loss = get_loss(loss)
     regs = dict(regs or {})
     _check_args(d_iters, record_every, lr, batch_size, hidden, clip, noise_std, regs)
-    if loss == "wgan-gp":
-        regs.setdefault("gp", 10.0)  # as the trainer does (train.effective_regs)
+    regs = gan_loss.regularizers(regs)  # e.g. WGAN-GP's gradient penalty, as trainers do
     if not any(p.requires_grad for p in generator.parameters()):
         raise ValueError("the generator has no parameters with requires_grad=True to probe")
-    penalties = {n: w for n, w in regs.items() if REGULARIZERS[n].kind == "penalty" and w > 0}
+    penalties = penalty_weights(regs)
 
     device = mixture.centres.device
-    probability = loss in ("minimax", "ns")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         d = make_discriminator(2, hidden)
         if regs.get("sn", 0) > 0:
             apply_spectral_norm(d)
     d = d.to(device)
-    if clip is not None:
-        clip_weights(d, clip)  # every recorded critic, the first included, is a clipped one
+    clip_weights(d.parameters(), clip)  # every recorded critic, the first one too, is clipped
     opt = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
     rng = torch.Generator(device=device)
     rng.manual_seed(seed)
@@ -125,7 +128,7 @@ def vanishing_gradient_probe(
         return x + noise_std * torch.randn(x.shape, device=device, generator=rng)
 
     def summary(out):
-        return float(torch.sigmoid(out).mean() if probability else out.mean())
+        return float(gan_loss.reported(out).mean())
 
     record = {"d_iter": [], "g_grad_norm": [], "d_real": [], "d_fake": [], "d_loss": []}
     for it in range(d_iters + 1):
@@ -135,7 +138,9 @@ def vanishing_gradient_probe(
         out = d(torch.cat([real, fake]))
         d_loss = gan_loss.d_loss(out[:batch_size], out[batch_size:])
         if penalties:
-            d_loss = d_loss + total_penalty(penalties, d, real, fake, list(d.parameters()), rng)
+            d_loss = d_loss + total_penalty(
+                penalties, d, real, fake, params=d.parameters(), rng=rng
+            )
         if it % record_every == 0 or it == d_iters:
             norm = generator_gradient_norm(generator, d, gan_loss, z_probe, noise_probe)
             record["d_iter"].append(it)
@@ -148,6 +153,5 @@ def vanishing_gradient_probe(
         opt.zero_grad(set_to_none=True)
         d_loss.backward()
         opt.step()
-        if clip is not None:
-            clip_weights(d, clip)
+        clip_weights(d.parameters(), clip)
     return record

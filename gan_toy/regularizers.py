@@ -9,8 +9,15 @@ Three kinds, by where they act in training:
 - *spectral normalisation* (`sn`) reparametrises D's linear layers (Miyato et al. 2018); its
   weight only switches it on (any value > 0).
 
-Penalties take `d_fn` (a function x -> D's raw output) rather than a module, so the same code
-serves the real discriminator and the functional copies used in unrolled updates.
+Penalties on D's inputs take `d_fn` (a function x -> D's raw output) rather than a module, so
+the same code serves the real discriminator, the functional copies used in unrolled updates and
+the stacked discriminators of batched runs. They share one keyword-only signature,
+`(d_fn, real, fake, *, reduce, rng, eps)`, so one loop (`total_penalty`) calls them all; those
+that draw no random numbers ignore `rng` and `eps`. The L2 penalty acts on D's weights instead
+and takes only them.
+
+Both trainers (train.py and batched.py) and the probes call the same functions here for every
+rule that touches D: the penalty sum, the instance-noise schedule and weight clipping.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from torch import nn
 
 Tensor = torch.Tensor
 DFn = Callable[[Tensor], Tensor]
+Reduce = Callable[[Tensor], Tensor]
 
 
 def _input_gradient(d_fn: DFn, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -45,7 +53,13 @@ def _sq_norm(grad: Tensor) -> Tensor:
 
 
 def gradient_penalty(
-    d_fn: DFn, real: Tensor, fake: Tensor, rng=None, eps=None, reduce=torch.mean, **_
+    d_fn: DFn,
+    real: Tensor,
+    fake: Tensor,
+    *,
+    reduce: Reduce = torch.mean,
+    rng: torch.Generator | None = None,
+    eps: Tensor | None = None,
 ) -> Tensor:
     """WGAN-GP (Gulrajani et al. 2017): E[(‖∇D(x̂)‖ - 1)²] at x̂ = εx + (1-ε)G(z), ε ~ U[0,1].
 
@@ -61,19 +75,25 @@ def gradient_penalty(
     return reduce((grad.flatten(1).norm(dim=1) - 1.0) ** 2)
 
 
-def r1_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) -> Tensor:
+def r1_penalty(
+    d_fn: DFn, real: Tensor, fake: Tensor, *, reduce: Reduce = torch.mean, rng=None, eps=None
+) -> Tensor:
     """R1 (Mescheder et al. 2018): ½ E_real ‖∇D(x)‖²; with weight γ this is (γ/2) E‖∇D‖²."""
     _, grad = _input_gradient(d_fn, real)
     return 0.5 * reduce(_sq_norm(grad))
 
 
-def r2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) -> Tensor:
+def r2_penalty(
+    d_fn: DFn, real: Tensor, fake: Tensor, *, reduce: Reduce = torch.mean, rng=None, eps=None
+) -> Tensor:
     """R2: the same penalty on generated samples."""
     _, grad = _input_gradient(d_fn, fake)
     return 0.5 * reduce(_sq_norm(grad))
 
 
-def roth_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) -> Tensor:
+def roth_penalty(
+    d_fn: DFn, real: Tensor, fake: Tensor, *, reduce: Reduce = torch.mean, rng=None, eps=None
+) -> Tensor:
     """Roth et al. (2017): ½ (E_real[(1-D)² ‖∇ψ‖²] + E_fake[D² ‖∇ψ‖²]), D = sigmoid(ψ)."""
     real_out, real_grad = _input_gradient(d_fn, real)
     fake_out, fake_grad = _input_gradient(d_fn, fake)
@@ -82,8 +102,14 @@ def roth_penalty(d_fn: DFn, real: Tensor, fake: Tensor, reduce=torch.mean, **_) 
     return 0.5 * (reduce(real_term) + reduce(fake_term))
 
 
-def l2_penalty(d_fn: DFn, real: Tensor, fake: Tensor, params: Iterable[Tensor] = (), **_):
-    """½ Σ‖w‖² over D's parameters (weight decay written as a penalty)."""
+def l2_penalty(params: Iterable[Tensor], per_run: bool = False) -> Tensor | float:
+    """½ Σ‖w‖² over D's parameters (weight decay written as a penalty).
+
+    With `per_run`, every tensor's first dimension indexes stacked runs (batched.py) and the
+    result is one value per run.
+    """
+    if per_run:
+        return 0.5 * sum(p.pow(2).flatten(1).sum(1) for p in params)
     return 0.5 * sum(p.pow(2).sum() for p in params)
 
 
@@ -92,7 +118,8 @@ class Regularizer:
     name: str
     kind: str  # "penalty", "noise" or "spectral_norm"
     summary: str
-    penalty: Callable[..., Tensor] | None = None
+    penalty: Callable[..., Tensor | float] | None = None
+    on_weights: bool = False  # a penalty of D's weights (params), not of its inputs (d_fn)
 
 
 REGULARIZERS: dict[str, Regularizer] = {
@@ -102,26 +129,62 @@ REGULARIZERS: dict[str, Regularizer] = {
     "r1": Regularizer("r1", "penalty", "R1: gradient penalty on real data", r1_penalty),
     "r2": Regularizer("r2", "penalty", "R2: gradient penalty on generated data", r2_penalty),
     "roth": Regularizer("roth", "penalty", "Roth et al. (2017) regulariser", roth_penalty),
-    "l2": Regularizer("l2", "penalty", "L2 penalty on discriminator weights", l2_penalty),
+    "l2": Regularizer(
+        "l2", "penalty", "L2 penalty on discriminator weights", l2_penalty, on_weights=True
+    ),
     "noise": Regularizer("noise", "noise", "instance noise (weight = initial std)"),
     "sn": Regularizer("sn", "spectral_norm", "spectral normalisation of D (weight > 0: on)"),
 }
 
 
-def total_penalty(regs: dict, d_fn: DFn, real, fake, params=(), rng=None) -> Tensor | float:
-    """Σ weight · penalty over the penalty-kind regularisers in `regs` (0.0 if there are none)."""
+def penalty_weights(regs: dict) -> dict:
+    """The penalty-kind regularisers of `regs` that are switched on: weight > 0, or for per-run
+    weights ((K,) tensors) > 0 in at least one run."""
+    return {
+        n: w
+        for n, w in regs.items()
+        if REGULARIZERS[n].kind == "penalty" and bool((torch.as_tensor(w) > 0).any())
+    }
+
+
+def total_penalty(
+    weights: dict,
+    d_fn: DFn,
+    real: Tensor,
+    fake: Tensor,
+    *,
+    params: Iterable[Tensor] = (),
+    rng: torch.Generator | None = None,
+    eps: Tensor | None = None,
+    reduce: Reduce = torch.mean,
+    per_run: bool = False,
+) -> Tensor | float:
+    """Σ weight · penalty over the penalty-kind regularisers in `weights` (0.0 if none).
+
+    Weights are numbers, or (K,) tensors of per-run weights in batched runs, where `per_run`
+    says that `params` are stacked and `reduce` takes per-run means. Zero weights are skipped.
+    """
     total: Tensor | float = 0.0
-    for name, weight in regs.items():
+    params = list(params)
+    for name, weight in penalty_weights(weights).items():
         reg = REGULARIZERS[name]
-        if reg.kind == "penalty" and weight > 0:
-            total = total + weight * reg.penalty(d_fn, real, fake, params=params, rng=rng)
+        if reg.on_weights:
+            value = reg.penalty(params, per_run=per_run)
+        else:
+            value = reg.penalty(d_fn, real, fake, reduce=reduce, rng=rng, eps=eps)
+        total = total + weight * value
     return total
+
+
+def noise_fraction(step: int, total_steps: int) -> float:
+    """How much of the initial instance noise is left at `step`: 1 at the start, linearly
+    down to 0 at the end of the run."""
+    return max(0.0, 1.0 - step / max(total_steps, 1))
 
 
 def instance_noise_std(regs: dict, step: int, total_steps: int) -> float:
     """The instance-noise std at `step`: the `noise` weight, annealed linearly to 0."""
-    sigma = regs.get("noise", 0.0)
-    return sigma * max(0.0, 1.0 - step / max(total_steps, 1))
+    return regs.get("noise", 0.0) * noise_fraction(step, total_steps)
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
@@ -134,8 +197,11 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     return module
 
 
-def clip_weights(module: nn.Module, clip: float) -> None:
-    """WGAN weight clipping: clamp every parameter into [-clip, clip] (Arjovsky et al. 2017)."""
+def clip_weights(params: Iterable[Tensor], clip: float | None) -> None:
+    """WGAN weight clipping: clamp every parameter into [-clip, clip] (Arjovsky et al. 2017).
+    `clip=None` clips nothing, so callers need not ask."""
+    if clip is None:
+        return
     with torch.no_grad():
-        for p in module.parameters():
+        for p in params:
             p.clamp_(-clip, clip)

@@ -28,17 +28,15 @@ from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
 from gan_toy.nets import make_nets
 from gan_toy.regularizers import (
-    REGULARIZERS,
     apply_spectral_norm,
     clip_weights,
     instance_noise_std,
+    penalty_weights,
     total_penalty,
 )
 from gan_toy.sources import make_source
 from gan_toy.unrolled import unrolled_generator_loss
 
-# Losses whose D output is a logit, reported as a probability; the others report raw values.
-PROBABILITY_LOSSES = ("minimax", "ns")
 # How often (in steps) the loop checks for NaN/Inf; the failing step is still found exactly.
 CHECK_EVERY = 25
 # Images are generated in chunks of this many when sampling, to bound memory (26,000 Stacked
@@ -97,14 +95,6 @@ def float32_precision(device: torch.device, tf32: bool):
         torch.backends.cudnn.allow_tf32 = saved[1]
 
 
-def effective_regs(config: TrainConfig) -> dict[str, float]:
-    """The config's regularisers, plus WGAN-GP's penalty (λ=10) when the loss is 'wgan-gp'."""
-    regs = dict(config.regs)
-    if config.loss == "wgan-gp":
-        regs.setdefault("gp", 10.0)
-    return regs
-
-
 def make_optimizer(params, config: TrainConfig, lr: float) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=lr, betas=tuple(config.betas))
@@ -134,8 +124,8 @@ class Trainer:
         self._classifier = None
         self._frechet_real: dict = {}
         self.loss = get_loss(config.loss)
-        self.regs = effective_regs(config)
-        self.output_kind = "probability" if config.loss in PROBABILITY_LOSSES else "critic"
+        self.regs = self.loss.regularizers(config.regs)
+        self.output_kind = self.loss.output_kind
 
         # Initialise on the CPU under the run's seed, without touching the global RNG, so the
         # same seed gives the same starting networks on every device.
@@ -148,9 +138,7 @@ class Trainer:
         self.g_params = list(self.G.parameters())
         self.opt_g = make_optimizer(self.g_params, config, config.lr_g)
         self.opt_d = make_optimizer(self.D.parameters(), config, config.lr_d)
-        self.penalties = {
-            n: w for n, w in self.regs.items() if REGULARIZERS[n].kind == "penalty" and w > 0
-        }
+        self.penalties = penalty_weights(self.regs)
 
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(config.seed)
@@ -228,8 +216,7 @@ class Trainer:
 
     # --- the two players' updates -----------------------------------------------------------
     def _d_summary(self, out: torch.Tensor) -> torch.Tensor:
-        out = out.detach()
-        return torch.sigmoid(out).mean() if self.output_kind == "probability" else out.mean()
+        return self.loss.reported(out.detach()).mean()
 
     def _d_loss(self, real: torch.Tensor, fake: torch.Tensor):
         """D's loss (with penalties) on one batch, and its outputs on real and fake."""
@@ -249,8 +236,7 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
-        if self.config.clip is not None:
-            clip_weights(self.D, self.config.clip)
+        clip_weights(self.D.parameters(), self.config.clip)
         return loss.detach(), self._d_summary(real_out), self._d_summary(fake_out)
 
     def _g_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -321,8 +307,7 @@ class Trainer:
         d_loss.backward()
         self.opt_d.step()
         self.opt_g.step()
-        if self.config.clip is not None:
-            clip_weights(self.D, self.config.clip)
+        clip_weights(self.D.parameters(), self.config.clip)
         summary = self._d_summary
         return [d_loss.detach(), g_loss.detach(), summary(real_out), summary(fake_out), g_norm]
 

@@ -6,7 +6,7 @@ import torch
 
 from gan_toy import ConfigError, TrainConfig, Trainer
 from gan_toy.batched import BatchedTrainer, StackedOptimizer
-from gan_toy.train import effective_regs
+from gan_toy.losses import get_loss
 
 torch.set_num_threads(1)
 
@@ -83,7 +83,7 @@ def test_losses_and_remedies_match_single_runs(base):
     # other (a dead ReLU unit under a gradient penalty) moves by a whole ±lr step in one only.
     # So parameters may differ by a few Adam steps; the recorded statistics stay tight.
     largest_step = max(max(c.lr_d, c.lr_g) for c in configs)
-    param_atol = 3 * largest_step if effective_regs(base).get("gp") else 2e-5
+    param_atol = 3 * largest_step if get_loss(base.loss).regularizers(base.regs).get("gp") else 2e-5
     assert_runs_match(batched, single_runs(configs), rtol=2e-4, atol=2e-5, param_atol=param_atol)
 
 

@@ -173,3 +173,24 @@ def test_get_loss_unknown_name_names_the_bad_value_and_every_choice():
     assert "'wasserstein'" in message
     for name in LOSSES:
         assert name in message
+
+
+def test_which_losses_report_probabilities_is_said_once_by_the_loss():
+    kinds = {name: loss.output_kind for name, loss in LOSSES.items()}
+    assert kinds == {
+        "minimax": "probability",
+        "ns": "probability",
+        "wgan": "critic",
+        "wgan-gp": "critic",
+        "hinge": "critic",
+        "lsgan": "critic",
+    }
+    out = torch.tensor([0.0, 2.0])
+    assert LOSSES["ns"].reported(out).tolist() == pytest.approx([0.5, 0.880797])
+    assert LOSSES["wgan"].reported(out).tolist() == [0.0, 2.0]
+
+
+def test_wgan_gp_implies_its_penalty_unless_the_run_sets_one():
+    assert LOSSES["wgan-gp"].regularizers({}) == {"gp": 10.0}
+    assert LOSSES["wgan-gp"].regularizers({"gp": 1.0, "r1": 2.0}) == {"gp": 1.0, "r1": 2.0}
+    assert LOSSES["ns"].regularizers({"r1": 2.0}) == {"r1": 2.0}

@@ -181,7 +181,7 @@ def test_penalty_gradient_wrt_d_parameters_matches_finite_differences(name):
 
     def penalty():
         if name == "l2":
-            return l2_penalty(d, real, fake, params=list(d.parameters()))
+            return l2_penalty(list(d.parameters()))
         return call(name, d, real, fake, seed=3)
 
     for param, index in ((d[0].weight, (1, 0)), (d[0].bias, (2,)), (d[2].weight, (0, 3))):
@@ -238,8 +238,19 @@ def test_l2_penalty_is_half_the_sum_of_squared_weights():
     w1 = torch.tensor([[1.0, -2.0], [0.5, 3.0]])
     w2 = torch.tensor([4.0])
     # ½(1 + 4 + 0.25 + 9 + 16) = 15.125
-    assert l2_penalty(None, None, None, params=[w1, w2]).item() == pytest.approx(15.125)
-    assert l2_penalty(None, None, None, params=[]) == 0
+    assert l2_penalty([w1, w2]).item() == pytest.approx(15.125)
+    assert l2_penalty([]) == 0
+    # Stacked runs (the batched trainer): one value per run, over each run's slice.
+    stacked = [torch.stack([w1, 2 * w1]), torch.stack([w2, w2])]
+    assert l2_penalty(stacked, per_run=True).tolist() == pytest.approx([15.125, 36.5])
+
+
+def test_penalties_refuse_an_unknown_keyword():
+    d = tiny_d(seed=1)
+    real, fake = batch(5, seed=2), batch(5, seed=3, shift=1.0)
+    for name in PENALTIES:
+        with pytest.raises(TypeError):
+            REGULARIZERS[name].penalty(d, real, fake, rduce=torch.sum)  # misspelt: refused
 
 
 def test_total_penalty_weights_and_sums_only_the_penalties():
@@ -247,7 +258,7 @@ def test_total_penalty_weights_and_sums_only_the_penalties():
     real, fake = batch(5, seed=2), batch(5, seed=3, shift=1.0)
     params = list(d.parameters())
     regs = {"r1": 2.0, "l2": 0.5, "r2": 0.0, "noise": 0.3, "sn": 1.0}
-    expected = 2.0 * r1_penalty(d, real, fake) + 0.5 * l2_penalty(d, real, fake, params=params)
+    expected = 2.0 * r1_penalty(d, real, fake) + 0.5 * l2_penalty(params)
     got = total_penalty(regs, d, real, fake, params=params)
     assert got.item() == pytest.approx(expected.item())
     assert total_penalty({}, d, real, fake) == 0.0
@@ -294,11 +305,14 @@ def test_clip_weights_bounds_every_parameter_and_keeps_small_ones():
         for p in d.parameters():
             p.mul_(10)
     before = [p.detach().clone() for p in d.parameters()]
-    clip_weights(d, 0.05)
+    clip_weights(d.parameters(), 0.05)
     for old, p in zip(before, d.parameters()):
         assert p.abs().max() <= 0.05
         assert torch.equal(p, old.clamp(-0.05, 0.05))
         assert not p.grad_fn  # done without recording a graph
+    clipped = [p.detach().clone() for p in d.parameters()]
+    clip_weights(d.parameters(), None)  # no clipping asked: nothing moves
+    assert all(torch.equal(a, b) for a, b in zip(clipped, d.parameters()))
 
 
 def spectral_norms(module):
