@@ -1,8 +1,9 @@
 """GAN Failure Lab's toolkit: toy GANs, every loss and remedy the book uses, metrics, plots.
 
 from gan_toy import TrainConfig, train
-history = train(TrainConfig(loss="minimax", steps=2000))
-history.trainer.evaluate()   # {'modes_covered': ..., 'high_quality': ..., 'reverse_kl': ...}
+trainer = train(TrainConfig(loss="minimax", steps=2000))
+trainer.evaluate()   # {'modes_covered': ..., 'high_quality': ..., 'reverse_kl': ...}
+trainer.history      # per-step losses, D outputs and G's gradient norm
 """
 
 from gan_toy.callbacks import ModesOverTime, ProgressBar, StopFlag

@@ -130,7 +130,7 @@ class BatchedTrainer:
         self.K = len(configs)
         self.config = first
         self.device = resolve_device(first.device)
-        self.mixture = make_mixture(first.data, self.device)
+        self.source = make_mixture(first.data, self.device)
         self.output_kind = self.loss.output_kind
 
         gens, discs = [], []
@@ -278,7 +278,7 @@ class BatchedTrainer:
         runs, everyone = range(K), torch.ones(K, device=self.device)
         noise = self._noise_std()
         fake = self.generate(self._draw(runs, self._randn(B, zd), (B, zd)))
-        real = self._draw(runs, lambda g: self.mixture.sample(B, generator=g), (B, 2))
+        real = self._draw(runs, lambda g: self.source.sample(B, generator=g), (B, 2))
         noisy = self._runs_with("noise", runs)
         if noisy:
             real = real + _per_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
@@ -303,7 +303,7 @@ class BatchedTrainer:
         cfg = self.config
         K, B, zd = self.K, cfg.batch_size, cfg.z_dim
         noise = self._noise_std()
-        mixture = self.mixture
+        mixture = self.source
         max_d = max(self.d_steps)
         for i in range(max_d):
             runs = [k for k in range(K) if i >= max_d - self.d_steps[k]]
@@ -388,8 +388,5 @@ class BatchedTrainer:
 
     def evaluate(self, n: int | None = None) -> list[dict]:
         """Mode metrics of every run, in config order."""
-        from gan_toy.metrics import mode_metrics
-
         samples = self.sample(n or self.config.eval_samples)
-        centres, sigma = self.mixture.centres, self.mixture.sigma
-        return [mode_metrics(s, centres, sigma) for s in samples]
+        return [self.source.evaluate(s) for s in samples]

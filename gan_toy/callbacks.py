@@ -1,8 +1,8 @@
 """Callbacks the training loop calls without knowing what they do.
 
 A callback may define `on_train_begin(trainer)`, `on_step_end(trainer)` (called every
-`self.every` steps) and `on_train_end(trainer)`. Plotting callbacks live in plots.py, the
-checkpoint callback in checkpoint.py.
+`self.every` steps) and `on_train_end(trainer)`. The checkpoint callback lives in
+checkpoint.py; the lab panels' live views are callbacks too (panels/).
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ class ProgressBar:
     def on_step_end(self, trainer) -> None:
         self.bar.update(trainer.step - self._shown)
         self._shown = trainer.step
-        row = trainer._stats[trainer.step - 1].tolist()
-        self.bar.set_postfix(d_loss=f"{row[0]:.3f}", g_loss=f"{row[1]:.3f}", refresh=False)
+        stats = trainer.last_stats()
+        if stats:
+            losses = {k: f"{stats[k]:.3f}" for k in ("d_loss", "g_loss")}
+            self.bar.set_postfix(**losses, refresh=False)
 
     def on_train_end(self, trainer) -> None:
         if self.bar is not None:

@@ -7,7 +7,7 @@
 The JSON holds `config`, `device`, `steps_per_second` (training steps per second, set-up
 excluded) and `runs`, one object per seed with `seed`, `modes_covered`, `high_quality` and
 `reverse_kl`. For 2D data these are the VEEGAN/PacGAN mode metrics. For `--data mnist` and
-`--data stacked-mnist` a classifier labels every sample (gan_toy.classifier; trained and cached
+`--data stacked-mnist` a classifier labels every sample (gan_toy.data.classifier; trained and cached
 on first use): modes are digits (10) or digit triples (1000), `high_quality` is the fraction of
 samples labelled with confidence >= 0.9 on every channel, and each run also has `frechet`
 (Fréchet distance to real digits in the classifier's features) and, for MNIST,
@@ -301,19 +301,20 @@ def run_train(args) -> int:
     extra = {}
     if config.is_image:  # load (or train: a minute) the classifier now, with a word to say so,
         # rather than silently inside the first evaluation
-        from gan_toy.classifier import load_classifier
+        from gan_toy.data.classifier import load_classifier
 
-        trainer.classifier = load_classifier(config.mnist_source, trainer.device, log=log)
-        extra["classifier"] = trainer.classifier.info
+        classifier = load_classifier(trainer.config.mnist_source, trainer.device, log=log)
+        trainer.source.classifier = classifier
+        extra["classifier"] = classifier.info
     try:
         trainer.fit(callbacks)
-        run.update(trainer.evaluate(frechet=config.is_image))
+        run.update(trainer.evaluate(extras=True))
     except DivergenceError as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         run.update(diverged_at_step=err.step)
         status = 1
     result = {
-        "config": config.to_dict(),
+        "config": trainer.config.to_dict(),  # as used: "auto" MNIST says which one it found
         "device": str(trainer.device),
         "steps_per_second": trainer.steps_per_second,
         "runs": [run],

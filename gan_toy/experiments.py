@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from gan_toy.batched import BatchedTrainer
 from gan_toy.config import TrainConfig
-from gan_toy.metrics import mode_metrics, mode_shares
+from gan_toy.metrics import mode_shares
 from gan_toy.train import Trainer
 
 # WGAN-GP as in Gulrajani et al. 2017 (λ=10, 5 critic steps, Adam lr 1e-4, β=(0.5, 0.9); their
@@ -120,7 +120,7 @@ def track(configs, every: int, on_eval=None) -> tuple[BatchedTrainer, list[list[
 
     def evaluate():
         for run, samples in zip(evals, trainer.sample(trainer.config.eval_samples)):
-            run.append(_evaluation(trainer.step, samples, trainer.mixture))
+            run.append(_evaluation(trainer.step, samples, trainer.source))
         if on_eval is not None:
             on_eval(trainer.step)
 
@@ -140,15 +140,18 @@ def _one_by_one(configs, eval_every):
     finals, evals = [], []
     for config in configs:
         trainer = Trainer(config)
-        run = [_evaluation(0, trainer.sample(config.eval_samples), trainer.mixture)]
+        run = [_evaluation(0, trainer.sample(config.eval_samples), trainer.source)]
         for step in _checkpoints(config.steps, eval_every):
             trainer.fit(until=step)
-            run.append(_evaluation(step, trainer.sample(config.eval_samples), trainer.mixture))
+            run.append(_evaluation(step, trainer.sample(config.eval_samples), trainer.source))
         finals.append(run[-1])
         evals.append(run)
     return finals, evals
 
 
 def _evaluation(step: int, samples, mixture) -> dict:
-    metrics = mode_metrics(samples, mixture.centres, mixture.sigma)
-    return {"step": step, **metrics, "shares": mode_shares(samples, mixture.centres)}
+    return {
+        "step": step,
+        **mixture.evaluate(samples),
+        "shares": mode_shares(samples, mixture.centres),
+    }

@@ -1,8 +1,8 @@
 """Training: one discriminator step, one generator step, the loop around them, and train().
 
 The same loop trains the 2D GANs and the MNIST ones: the config picks the real-data source
-(sources.py), the nets (nets.py) and the metric (mode metrics for mixtures, classifier metrics
-for images); nothing below depends on whether a sample is a point or an image.
+(data/sources.py), which also scores generated samples, and the nets (nets.py); nothing below
+depends on whether a sample is a point or an image.
 
 A step is `d_steps` discriminator updates followed by `g_steps` generator updates (or, with
 `simultaneous=True`, one update of each computed from the same point). The loop is plain and
@@ -24,6 +24,7 @@ import time
 import torch
 
 from gan_toy.config import TrainConfig
+from gan_toy.data.sources import make_source
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
 from gan_toy.nets import make_nets
@@ -34,13 +35,12 @@ from gan_toy.regularizers import (
     penalty_weights,
     total_penalty,
 )
-from gan_toy.sources import make_source
 from gan_toy.unrolled import unrolled_generator_loss
 
 # How often (in steps) the loop checks for NaN/Inf; the failing step is still found exactly.
 CHECK_EVERY = 25
-# Images are generated in chunks of this many when sampling, to bound memory (26,000 Stacked
-# MNIST samples through a DCGAN would need gigabytes at once).
+# Samples are generated in chunks of this many, to bound memory (26,000 Stacked MNIST samples
+# through a DCGAN would need gigabytes at once; 2,500 points are one chunk).
 SAMPLE_CHUNK = 2500
 
 
@@ -107,22 +107,17 @@ class Trainer:
     `Trainer(config).fit()` trains to `config.steps`; `fit(until=...)` trains part of the way
     and can be called again (that is how checkpoints resume).
 
-    `source` is where real batches come from; `mixture` is the same object for 2D data (its
-    centres and σ define the metrics) and None for images, whose metrics come from
-    `classifier` (loaded, or trained and cached, on first use).
+    `source` is where real batches come from and what scores the generator's samples (for 2D
+    data the GaussianMixture itself, for images an MNIST source with its classifier).
     """
 
     def __init__(self, config: TrainConfig):
         config = config.validate()
         self.device = resolve_device(config.device)
         self.source = make_source(config, self.device)
-        if config.is_image and config.mnist_source == "auto":
-            # Record what "auto" found, so a checkpoint resumes on the same digits.
-            config = config.replace(mnist_source=self.source.source)
-        self.config = config
-        self.mixture = None if config.is_image else self.source
-        self._classifier = None
-        self._frechet_real: dict = {}
+        # Record what the source settled on (which MNIST "auto" found), so that a checkpoint
+        # resumes on the same data and the results say what was used.
+        config = self.config = config.replace(**self.source.settings())
         self.loss = get_loss(config.loss)
         self.regs = self.loss.regularizers(config.regs)
         self.output_kind = self.loss.output_kind
@@ -173,46 +168,17 @@ class Trainer:
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed)
         z = torch.randn(n, self.config.z_dim, device=self.device, generator=gen)
-        if not self.config.is_image:
-            return self.G(z)
         with float32_precision(self.device, self.config.tf32):
             return torch.cat([self.G(part) for part in z.split(SAMPLE_CHUNK)])
 
-    def evaluate(self, n: int | None = None, frechet: bool = False) -> dict:
-        """Mode metrics of `n` samples (default config.eval_samples).
+    def evaluate(self, n: int | None = None, extras: bool = False) -> dict:
+        """The source's metrics of `n` samples (default config.eval_samples).
 
         2D: modes covered, high-quality fraction and reverse KL against the true mixture.
         Images: the same keys as the classifier sees the samples (metrics.label_metrics), and
-        with `frechet=True` the Fréchet distance to as many real images in its features.
+        with `extras=True` the Fréchet distance to as many real images in its features.
         """
-        from gan_toy.metrics import image_metrics, mode_metrics
-
-        n = n or self.config.eval_samples
-        samples = self.sample(n)
-        if not self.config.is_image:
-            return mode_metrics(samples, self.mixture.centres, self.mixture.sigma)
-        real = self._real_for_frechet(n) if frechet else None
-        return image_metrics(samples, self.classifier, real)
-
-    def _real_for_frechet(self, n: int) -> torch.Tensor:
-        # The same real images at every call (own stream), so distances over time compare.
-        if n not in self._frechet_real:
-            gen = torch.Generator(device=self.device).manual_seed(4321)
-            self._frechet_real = {n: self.source.sample(n, generator=gen)}
-        return self._frechet_real[n]
-
-    @property
-    def classifier(self):
-        """The MNIST classifier scoring this run's samples (classifier.load_classifier)."""
-        if self._classifier is None:
-            from gan_toy.classifier import load_classifier
-
-            self._classifier = load_classifier(self.config.mnist_source, self.device)
-        return self._classifier
-
-    @classifier.setter
-    def classifier(self, model) -> None:
-        self._classifier = model
+        return self.source.evaluate(self.sample(n or self.config.eval_samples), extras=extras)
 
     # --- the two players' updates -----------------------------------------------------------
     def _d_summary(self, out: torch.Tensor) -> torch.Tensor:
@@ -369,6 +335,12 @@ class Trainer:
             "D": {k: v.detach().clone() for k, v in self.D.state_dict().items()},
         }
 
+    def last_stats(self) -> dict[str, float]:
+        """The statistics of the last completed step by name (STAT_NAMES), as floats."""
+        if self.step == 0:
+            return {}
+        return dict(zip(STAT_NAMES, self._stats[self.step - 1].tolist()))
+
     @property
     def history(self) -> History:
         """Everything recorded so far (copies from the device: call it every few dozen steps,
@@ -406,13 +378,12 @@ class Trainer:
         self._last_good = self._snapshot()
 
 
-def train(config: TrainConfig | None = None, callbacks=(), **overrides) -> History:
-    """Train one GAN and return its History; the trained run is at `history.trainer`.
+def train(config: TrainConfig | None = None, callbacks=(), **overrides) -> Trainer:
+    """Train one GAN to `config.steps` and return the trained Trainer (`.history` is its record).
 
     `train(TrainConfig(loss="minimax"))` or `train(loss="minimax", steps=2000)`.
     """
-    config = (config or TrainConfig()).replace(**overrides) if overrides else config
-    trainer = Trainer(config or TrainConfig())
-    history = trainer.fit(callbacks)
-    history.trainer = trainer
-    return history
+    config = (config or TrainConfig()).replace(**overrides)
+    trainer = Trainer(config)
+    trainer.fit(callbacks)
+    return trainer

@@ -13,8 +13,8 @@ import time
 import pytest
 import torch
 
-from gan_toy import classifier as clf
 from gan_toy.data import StackedMNIST, load_subset
+from gan_toy.data import classifier as clf
 from gan_toy.metrics import frechet_distance, image_metrics, label_metrics
 
 torch.set_num_threads(1)

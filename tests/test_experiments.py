@@ -48,7 +48,7 @@ def test_track_evaluates_each_run_on_its_own_samples_at_the_chosen_steps():
     assert seen == [0, 3, 6, 7]  # the last step is evaluated although 7 is not a multiple of 3
     assert [[e["step"] for e in run] for run in evals] == [seen, seen]
     # The last evaluation is what the trained runs' own fixed samples give now.
-    centres, sigma = trainer.mixture.centres, trainer.mixture.sigma
+    centres, sigma = trainer.source.centres, trainer.source.sigma
     for run, samples in zip(evals, trainer.sample(TINY["eval_samples"])):
         final = run[-1]
         torch.testing.assert_close(final["shares"], mode_shares(samples, centres))

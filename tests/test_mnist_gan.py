@@ -17,9 +17,9 @@ import pytest
 import torch
 
 from gan_toy import Checkpointer, ConfigError, ModesOverTime, TrainConfig, Trainer
-from gan_toy import classifier as clf
 from gan_toy.checkpoint import load_checkpoint
 from gan_toy.cli import main
+from gan_toy.data import classifier as clf
 from gan_toy.metrics import CONFIDENT
 from gan_toy.nets import image_discriminator, image_generator
 
@@ -124,7 +124,7 @@ def test_the_trainer_draws_real_digits_from_the_source():
     trainer = Trainer(TINY["mlp"])
     real = trainer._real()
     assert real.shape == (16, 1, 28, 28) and real.min() >= -1 and real.max() <= 1
-    assert trainer.mixture is None and trainer.source.n_modes == 10
+    assert trainer.source.n_modes == 10
     stacked = Trainer(TINY["mlp"].replace(data="stacked-mnist"))
     assert stacked._real().shape == (16, 3, 28, 28) and stacked.source.n_modes == 1000
     assert stacked.sample(5).shape == (5, 3, 28, 28)
@@ -214,7 +214,7 @@ def confident_classes(trainer, classifier, n=1000) -> int:
 @pytest.mark.slow
 def test_a_short_mlp_gan_run_makes_digits_of_several_classes(classifier):
     trainer = Trainer(LEARNS)
-    trainer.classifier = classifier
+    trainer.source.classifier = classifier
     assert confident_classes(trainer, classifier) == 0  # noise before training
     trainer.fit()
     assert confident_classes(trainer, classifier) >= 4
@@ -241,16 +241,16 @@ def test_an_interrupted_mnist_run_resumes_to_the_uninterrupted_result(tmp_path, 
         return ModesOverTime(every=4, n_samples=100)
 
     straight = Trainer(cfg)
-    straight.classifier = classifier
+    straight.source.classifier = classifier
     straight.fit([evals()])
 
     first = Trainer(cfg)
-    first.classifier = classifier
+    first.source.classifier = classifier
     first.fit([Checkpointer(tmp_path / "run.pt", every=4), evals()], until=8)
     del first
     assert torch.load(tmp_path / "run.pt", weights_only=True)["step"] == 8
     resumed = load_checkpoint(tmp_path / "run.pt")
-    resumed.classifier = classifier
+    resumed.source.classifier = classifier
     resumed.fit([evals()])
 
     assert torch.equal(params(straight.G), params(resumed.G))
@@ -382,3 +382,15 @@ def test_image_snapshots_keep_the_fixed_latents_at_the_chosen_steps():
     with pytest.raises(ValueError, match="every=0"):
         ImageSnapshots(every=0)
     plt.close("all")
+
+
+def test_sources_score_their_own_samples_and_say_what_they_settled_on():
+    from gan_toy.data.sources import make_source
+    from gan_toy.metrics import mode_metrics
+
+    ring_source = make_source(TrainConfig(data="ring"))
+    points = ring_source.sample(500, generator=torch.Generator().manual_seed(0))
+    expected = mode_metrics(points, ring_source.centres, ring_source.sigma)
+    assert ring_source.evaluate(points) == expected and ring_source.settings() == {}
+    digits = make_source(TrainConfig(data="mnist", mnist_source="subset"))
+    assert digits.settings() == {"mnist_source": "subset"}

@@ -114,9 +114,10 @@ def test_stop_flag_ends_early_and_keeps_what_was_trained():
     assert trainer.step == SMALL.steps
 
 
-def test_train_function_accepts_overrides_and_exposes_the_trainer():
-    history = train(SMALL, steps=5, loss="minimax")
-    assert len(history) == 5 and history.trainer.config.loss == "minimax"
+def test_train_function_accepts_overrides_and_returns_the_trained_trainer():
+    trainer = train(SMALL, steps=5, loss="minimax")
+    assert trainer.step == 5 and len(trainer.history) == 5
+    assert trainer.config.loss == "minimax" and trainer.config.steps == 5
 
 
 @pytest.mark.parametrize(
@@ -164,3 +165,12 @@ def test_unrolled_and_clipped_runs_train():
     trainer = Trainer(SMALL.replace(steps=3, loss="wgan", clip=0.01))
     trainer.fit()
     assert params(trainer.D).abs().max() <= 0.01
+
+
+def test_last_stats_names_the_last_steps_values():
+    trainer = Trainer(SMALL.replace(steps=3))
+    assert trainer.last_stats() == {}
+    trainer.fit()
+    stats = trainer.last_stats()
+    assert list(stats) == ["d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"]
+    assert stats["d_loss"] == pytest.approx(float(trainer.history.d_loss[-1]))

@@ -256,6 +256,14 @@ def load_mnist(
     return MNISTData(images, labels, "full", split)
 
 
+def load_digits(mnist_source: str = "auto", split: str = "train") -> MNISTData:
+    """MNIST's `split` by the name a config uses: "full" (downloaded, or an OSError), "subset"
+    (shipped) or "auto" (full if it can be had, else the subset with one warning)."""
+    if mnist_source == "subset":
+        return load_subset(split)
+    return load_mnist(split, allow_subset=mnist_source == "auto")
+
+
 def _warn_subset(root: Path, err: OSError) -> None:
     global _subset_warned
     if _subset_warned:
