@@ -24,6 +24,7 @@ from torch.func import vmap
 
 from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.data import make_mixture
+from gan_toy.devices import resolve_device
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
 from gan_toy.nets import make_discriminator, make_generator
@@ -33,7 +34,7 @@ from gan_toy.regularizers import (
     penalty_weights,
     total_penalty,
 )
-from gan_toy.train import DivergenceError, resolve_device
+from gan_toy.train import DivergenceError
 from gan_toy.unrolled import adam_unroll
 
 # Settings every run of a batch must share (they fix shapes or the code path).

@@ -17,7 +17,6 @@ backward asks autograd for G's gradients only, so no work is spent on D's weight
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import time
@@ -26,8 +25,10 @@ import torch
 
 from gan_toy.config import TrainConfig
 from gan_toy.data.sources import make_source
+from gan_toy.devices import float32_precision, resolve_device
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
+from gan_toy.memory import SAMPLE_CHUNK
 from gan_toy.nets import make_nets
 from gan_toy.regularizers import (
     apply_spectral_norm,
@@ -41,9 +42,6 @@ from gan_toy.unrolled import unrolled_generator_loss
 # How often (in steps) the loop checks for NaN/Inf, at the latest (it also checks before every
 # callback it calls); the failing step is still found exactly.
 CHECK_EVERY = 25
-# Samples are generated in chunks of this many, to bound memory (26,000 Stacked MNIST samples
-# through a DCGAN would need gigabytes at once; 2,500 points are one chunk).
-SAMPLE_CHUNK = 2500
 
 
 class DivergenceError(RuntimeError):
@@ -63,38 +61,6 @@ class DivergenceError(RuntimeError):
 
 class StopTraining(Exception):
     """Raise from a callback (or set `trainer.stop_requested`) to end training early."""
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """'auto' picks CUDA, then Apple MPS, then the CPU; other names are used as given."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} asked for, but CUDA is not available; use cpu or auto")
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device 'mps' asked for, but MPS is not available; use cpu or auto")
-    return torch.device(name)
-
-
-@contextlib.contextmanager
-def float32_precision(device: torch.device, tf32: bool):
-    """Let CUDA matmuls and convolutions use TF32 (or not) inside the block, then restore the
-    global settings as they were. Other devices are left alone."""
-    if device.type != "cuda":
-        yield
-        return
-    saved = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
-    torch.set_float32_matmul_precision("high" if tf32 else "highest")
-    torch.backends.cudnn.allow_tf32 = tf32
-    try:
-        yield
-    finally:
-        torch.set_float32_matmul_precision(saved[0])
-        torch.backends.cudnn.allow_tf32 = saved[1]
 
 
 def make_optimizer(params, config: TrainConfig, lr: float) -> torch.optim.Optimizer:
