@@ -57,6 +57,11 @@ SHARED = (
 )
 
 
+def squared_norms(grads) -> torch.Tensor:
+    """(K,): each run's squared gradient norm over all stacked tensors."""
+    return torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0)
+
+
 class BatchedTrainer:
     """Train `configs` (K runs of one shape) together; `fit()` returns one History per run."""
 
@@ -129,9 +134,10 @@ class BatchedTrainer:
             out[k] = fn(self.rngs[k])
         return out
 
-    def _noise_std(self) -> torch.Tensor | None:
+    def _noise_std(self) -> torch.Tensor:
+        """(K,): each run's instance-noise std at this step (0 for runs without noise)."""
         if "noise" not in self.weights:
-            return None
+            return torch.zeros(self.K, device=self.device)
         return self.weights["noise"] * noise_fraction(self.step, self.config.steps)
 
     # --- the players ------------------------------------------------------------------------------
@@ -141,7 +147,7 @@ class BatchedTrainer:
     def discriminate(self, x: torch.Tensor, params=None) -> torch.Tensor:
         return stacked_mlp(params or self.d_params, x)
 
-    def _penalty(self, d_params, real, fake, eps) -> torch.Tensor:
+    def _penalty(self, d_params, real, fake, eps) -> torch.Tensor | float:
         """(K,): w_run · penalty_run summed over regularisers, each over its own run's samples."""
         K, B = self.K, real.shape[1]
 
@@ -247,7 +253,7 @@ class BatchedTrainer:
         self.opt_d.step(d_grads, everyone)
         self.opt_g.step(g_grads, everyone)
         clip_weights(self.d_params, self.config.clip)
-        g_norm = sum(g.pow(2).flatten(1).sum(1) for g in g_grads).sqrt()
+        g_norm = squared_norms(g_grads).sqrt()
         self._record(d_loss, g_loss.detach(), real_out, fake_out, g_norm)
 
     def _record(self, d_loss, g_loss, real_out, fake_out, g_norm) -> None:
@@ -295,7 +301,7 @@ class BatchedTrainer:
                 fake = fake + by_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
             per_run = self._g_loss(real, fake)
             grads = torch.autograd.grad(per_run.sum(), self.g_params)
-            norm_sq = sum(g.pow(2).flatten(1).sum(1) for g in grads)
+            norm_sq = squared_norms(grads)
             self.opt_g.step(grads, active)
             g_loss = torch.where(active.bool(), per_run.detach(), g_loss)
             g_norm = torch.where(active.bool(), norm_sq.sqrt(), g_norm)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from gan_toy import losses, regularizers
 from gan_toy.memory import gigabytes, machine_memory, memory_estimate
@@ -85,6 +86,10 @@ def data_defaults(data: str, arch: str = "mlp") -> dict:
 
 DATA_DEPENDENT = tuple(data_defaults("ring"))
 
+# The default of the fields in DATA_DEPENDENT: None until __post_init__ puts the data's value
+# there, so a made config always holds a real int, float or bool (typed Any for the checker).
+FROM_DATA: Any = None
+
 
 @dataclass
 class TrainConfig:
@@ -93,23 +98,23 @@ class TrainConfig:
     # 10 modes) or "stacked-mnist" (three digits as the channels of one image, 1000 modes)
     data: str = "ring"
     arch: str = "mlp"  # "mlp" or, for images, "dcgan" (strided convolutions, see nets.py)
-    z_dim: int | None = None  # latent size, z ~ N(0, I); None: 256 (2D) or 100 (MNIST)
+    z_dim: int = FROM_DATA  # latent size, z ~ N(0, I); None: 256 (2D) or 100 (MNIST)
     # MLPs: width of the two hidden layers (None: 128 in 2D, 256 for MNIST); DCGAN: channels of
     # D's first / G's last conv layer, doubled in the next (None: 64)
-    hidden: int | None = None
+    hidden: int = FROM_DATA
     mnist_source: str = "auto"  # "auto" (full MNIST if it can be had, else the shipped
     # subset), "full" or "subset"; a Trainer records which one "auto" found
     # --- the game -----------------------------------------------------------------------------
     loss: str = "ns"  # see LOSSES; "ns" is the non-saturating (modified minimax) loss
     steps: int = 25_000  # generator updates ("steps"); one step = d_steps D + g_steps G updates
-    batch_size: int | None = None  # None: 512 (2D) or 64 (MNIST)
+    batch_size: int = FROM_DATA  # None: 512 (2D) or 64 (MNIST)
     d_steps: int = 1  # discriminator updates per step (the D:G ratio is d_steps:g_steps)
     g_steps: int = 1  # generator updates per step
     simultaneous: bool = False  # both players step from the same point instead of alternating
     # --- optimisers ---------------------------------------------------------------------------
     optimizer: str = "adam"  # "adam" or "sgd", used by both players
-    lr_d: float | None = None  # None: 1e-4 (2D); MNIST: 1e-3 (mlp) or 2e-4 (dcgan)
-    lr_g: float | None = None  # None: 1e-3 (2D); MNIST: 1e-3 (mlp) or 2e-4 (dcgan)
+    lr_d: float = FROM_DATA  # None: 1e-4 (2D); MNIST: 1e-3 (mlp) or 2e-4 (dcgan)
+    lr_g: float = FROM_DATA  # None: 1e-3 (2D); MNIST: 1e-3 (mlp) or 2e-4 (dcgan)
     betas: tuple[float, float] = (0.5, 0.999)  # Adam's (β1, β2) for both players
     # --- remedies (named here so that the CLI and the panels share them) ----------------------
     regs: dict[str, float] = field(default_factory=dict)  # regulariser name -> weight
@@ -122,10 +127,10 @@ class TrainConfig:
     device: str = "auto"  # "auto" picks CUDA, then MPS, then CPU
     # Samples drawn for the final metrics. None: 2500 in 2D (VEEGAN/PacGAN), 10,000 for MNIST,
     # 26,000 for Stacked MNIST (VEEGAN/PacGAN)
-    eval_samples: int | None = None
+    eval_samples: int = FROM_DATA
     # On CUDA, let float32 matmuls and convolutions use TF32 tensor cores (about 1e-3 relative
     # rounding; faster on Ampere and later). Ignored on other devices. None: on for MNIST only.
-    tf32: bool | None = None
+    tf32: bool = FROM_DATA
 
     def __post_init__(self):
         # numpy numbers become the Python int or float they equal: JSON and weights_only
@@ -332,7 +337,7 @@ def _fits_in_memory(config: TrainConfig):
     furthest above its default."""
     need, have = memory_estimate(config), machine_memory()
     if need > have:
-        defaults = {f.name: f.default for f in dataclasses.fields(config)}
+        defaults: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(config)}
         defaults.update(data_defaults(config.data, config.arch))
         name = max(_SIZES, key=lambda f: Fraction(getattr(config, f) + 1, defaults[f] + 1))
         sizes = ", ".join(f"{f}={getattr(config, f)}" for f in _SIZES)

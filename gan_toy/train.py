@@ -65,7 +65,8 @@ class StopTraining(Exception):
 
 def make_optimizer(params, config: TrainConfig, lr: float) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(config.betas))
+        beta1, beta2 = config.betas
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2))
     return torch.optim.SGD(params, lr=lr)
 
 
