@@ -166,7 +166,7 @@ class WGANClip(WGAN):
     name = "wgan-clip"
     title = "WGAN, weight clipping"
 
-    def __init__(self, c: float = 0.5):
+    def __init__(self, c: float = 0.5) -> None:
         # 0.5 rather than the paper's 0.01, so the clipping shows in a [-2, 2]² picture.
         self.c = nonnegative("c", c)
         if self.c == 0:
@@ -196,7 +196,7 @@ class WGANGP(WGAN):
     title = "WGAN-GP"
     stationary_label = "stationary (±2λg0, 0)"
 
-    def __init__(self, lam: float = 1.0, g0: float = 1.0):
+    def __init__(self, lam: float = 1.0, g0: float = 1.0) -> None:
         # λ = 1, not the paper's 10: with lr = 0.1 and λ = 10, ψ steps overshoot (lr·2λ = 2).
         self.lam = nonnegative("lam", lam)
         self.g0 = nonnegative("g0", g0)

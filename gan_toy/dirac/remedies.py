@@ -27,7 +27,7 @@ class Penalised(GAN):
     γ > 2f'(0) they are real and negative (over-damped). Either way (0, 0) is attracting.
     """
 
-    def __init__(self, gamma: float = 1.0):
+    def __init__(self, gamma: float = 1.0) -> None:
         self.gamma = nonnegative("gamma", gamma)
 
     def penalty(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
@@ -95,7 +95,7 @@ class InstanceNoise(GAN):
 
     name, title = "instance-noise", "Instance noise"
 
-    def __init__(self, sigma: float = 1.0):
+    def __init__(self, sigma: float = 1.0) -> None:
         self.sigma = nonnegative("sigma", sigma)
         z = np.linspace(-10.0, 10.0, 401)
         w = np.exp(-0.5 * z**2)
@@ -140,7 +140,7 @@ class Consensus(GAN):
 
     name, title = "consensus", "Consensus optimisation"
 
-    def __init__(self, gamma: float = 1.0):
+    def __init__(self, gamma: float = 1.0) -> None:
         self.gamma = nonnegative("gamma", gamma)
 
     def _v_and_jtv(self, theta, psi):

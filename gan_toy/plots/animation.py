@@ -33,6 +33,7 @@ from gan_toy.plots.style import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
     from gan_toy.data import GaussianMixture
@@ -55,7 +56,7 @@ class Snapshots:
 
     def __init__(
         self, every: int = 200, n: int = 1000, surface: bool = False, resolution: int = 64
-    ):
+    ) -> None:
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every!r}")
         self.every, self.n, self.surface, self.resolution = every, n, surface, resolution
@@ -97,7 +98,7 @@ class Animation(FuncAnimation):
     """A FuncAnimation that keeps its figure as `.figure`, so that `animation_html` can close
     it (FuncAnimation itself keeps it only as a private attribute)."""
 
-    def __init__(self, fig: Figure, *args, **kwargs):
+    def __init__(self, fig: Figure, *args, **kwargs) -> None:
         super().__init__(fig, *args, **kwargs)
         self.figure = fig
 
@@ -154,7 +155,7 @@ def animate(
         sax.set_title("Discriminator" if kind == "probability" else "Critic")
     title = fig.suptitle(f"step {frames[0].step}")
 
-    def update(i):
+    def update(i: int) -> list[Artist]:
         frame = frames[i]
         for d in dots:
             d.set_offsets(frame.samples)

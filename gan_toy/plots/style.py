@@ -111,7 +111,7 @@ def legend(ax: Axes) -> None:
     xy = np.concatenate(offsets) if offsets else np.zeros((0, 2))
     frac = ax.transLimits.transform(xy) if len(xy) else xy  # data -> axes fractions
 
-    def crowd(corner):
+    def crowd(corner: str) -> int:
         cx, cy = CORNERS[corner]
         near_x = frac[:, 0] > 0.55 if cx else frac[:, 0] < 0.45
         near_y = frac[:, 1] > 0.75 if cy else frac[:, 1] < 0.25
