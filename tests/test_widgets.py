@@ -20,10 +20,11 @@ import numpy as np
 import pytest
 import torch
 
-from gan_toy import widgets
+from gan_toy import panels
 from gan_toy.config import TrainConfig
+from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, TrainPanel
+from gan_toy.panels import base as panel_base
 from gan_toy.train import Trainer
-from gan_toy.widgets import LAB_CONFIG, DiracPanel, LiveView, TrainPanel
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -181,7 +182,7 @@ def test_divergence_is_reported_in_the_panel_with_the_history_kept(monkeypatch):
             if self.step == 7:
                 self._stats[6, 1] = float("nan")
 
-    monkeypatch.setattr(widgets, "Trainer", Diverging)
+    monkeypatch.setattr(panel_base, "Trainer", Diverging)
     panel = TrainPanel(TINY, live_every=5)
     panel.train(wait=True)  # no exception escapes
     assert "training diverged at step 7" in message(panel)
@@ -320,16 +321,42 @@ IPYWIDGETS_7_AND_8 = {
 }
 
 
+PANEL_FILES = sorted(Path(panels.__file__).parent.glob("*.py"))
+
+
 def test_panels_use_only_widgets_that_colab_has():
-    source = Path(widgets.__file__).read_text(encoding="utf-8")
+    source = "\n".join(path.read_text(encoding="utf-8") for path in PANEL_FILES)
     used = set(re.findall(r"\bwidgets\.([A-Z]\w*)", source))
     assert used and used <= IPYWIDGETS_7_AND_8, used - IPYWIDGETS_7_AND_8
     assert "description_tooltip" not in source and ".tooltip" not in source  # renamed in 8
 
 
-def test_each_panel_refuses_the_other_kind_of_data():
-    from gan_toy.mnist_widgets import MNISTPanel
+# --- the package: small modules, public names only, the old module names kept ------------------
+def test_panel_modules_are_small_and_import_no_private_names():
+    import ast
 
+    for path in PANEL_FILES:
+        source = path.read_text(encoding="utf-8")
+        assert len(source.splitlines()) <= 400, path.name
+        tree = ast.parse(source)
+        assert ast.get_docstring(tree), f"{path.name} says what it is for"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module.startswith("gan_toy"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.name} imports {private} from {node.module}"
+
+
+def test_the_old_module_names_still_work():
+    from gan_toy import mnist_widgets, widgets
+
+    for module in (widgets, mnist_widgets):
+        assert module.__all__
+        for name in module.__all__:
+            assert getattr(module, name) is getattr(panels, name), name
+    assert widgets.TrainPanel is TrainPanel and mnist_widgets.MNISTPanel is MNISTPanel
+
+
+def test_each_panel_refuses_the_other_kind_of_data():
     with pytest.raises(ValueError, match="'mnist'.*MNISTPanel"):
         TrainPanel(TINY.replace(data="mnist"))
     with pytest.raises(ValueError, match="'ring'.*TrainPanel"):

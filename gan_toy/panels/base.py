@@ -1,0 +1,186 @@
+"""The machinery every training panel shares: Train and Stop, a progress bar, a message line,
+and a run in a background thread.
+
+Training runs in a background thread so that the Stop button (handled by the kernel's main
+thread) is heard at once: the trainer checks a stop event after every few steps and keeps what
+it trained. The thread never prints; it only sets widget traits (display.py).
+
+Everything a panel does is a plain Python method on plain widget objects
+(`panel.train_button.click()`, `panel.loss.value = "wgan"`), so tests drive panels without a
+browser. Only widgets and traits that exist in ipywidgets 7.7 (Colab) and 8 are used.
+
+A panel built on TrainingPanel provides `controls` (frozen while training), `view` (the live
+view, a training callback), `config()` (the TrainConfig the controls describe, ConfigError if
+invalid), `hint(config)`, `make_trainer(config)`, `run_callbacks(config)` and
+`closing_message(config)`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import ipywidgets as widgets
+
+from gan_toy.config import ConfigError, TrainConfig
+from gan_toy.panels.display import show_message
+from gan_toy.train import DivergenceError, Trainer
+
+CONTROL_STYLE = {"description_width": "110px"}
+
+
+def control(cls, description: str, **kw):
+    """A control in the panels' style: a 110 px label and a 300 px wide widget."""
+    return cls(
+        description=description, style=CONTROL_STYLE, layout=widgets.Layout(width="300px"), **kw
+    )
+
+
+class ProgressForwarder:
+    """Training callback inside the training thread: honours the Stop button (`stop_event`)
+    and hands the trainer to `show(trainer)` (the progress bar) every `every` steps."""
+
+    def __init__(self, stop_event: threading.Event, show, every: int = 10):
+        self.stop_event, self.show, self.every = stop_event, show, every
+
+    def on_step_end(self, trainer) -> None:
+        if self.stop_event.is_set():
+            trainer.stop_requested = True
+        self.show(trainer)
+
+    def on_train_end(self, trainer) -> None:
+        self.show(trainer)
+
+
+class TrainingPanel:
+    """Train / Stop buttons, a progress bar with a status line, a message line and an output
+    for the live view, and the background run behind them. See the module docstring for what a
+    subclass provides; `panel.trainer` holds the last run (also after Stop or divergence)."""
+
+    def __init__(self):
+        self.trainer = None
+        self.error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._stop_event = threading.Event()
+        self._started = 0.0
+        self.train_button = widgets.Button(description="Train", button_style="success", icon="play")
+        self.stop_button = widgets.Button(
+            description="Stop", button_style="danger", icon="stop", disabled=True
+        )
+        self.train_button.on_click(lambda _: self.train())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
+        self.status = widgets.HTML("")
+        self.message = widgets.HTML("")
+        self.output = widgets.Output()
+        self.controls: list = []
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """Show `text` in the panel's message line (display.show_message's kinds)."""
+        show_message(self.message, text, kind)
+
+    # --- settings ---------------------------------------------------------------------------------
+    def check(self) -> TrainConfig | None:
+        """Validate the controls: show the problem (and disable Train) or a hint; return the
+        config when it is valid."""
+        try:
+            config = self.config()
+        except ConfigError as err:
+            self.error = str(err)
+            self.say(str(err), "error")
+            self.train_button.disabled = True
+            return None
+        self.error = None
+        self.train_button.disabled = self.running
+        self.say(self.hint(config), "note")
+        return config
+
+    # --- training ---------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def history(self):
+        return None if self.trainer is None else self.trainer.history
+
+    def train(self, wait: bool = False):
+        """Start a new run with the current settings: in a background thread (returned), or
+        here and now with `wait=True`. Invalid settings only show their message."""
+        if self.running:
+            self.say("already training: press Stop first", "error")
+            return None
+        config = self.check()
+        if config is None:
+            return None
+        self._stop_event.clear()
+        self._set_running(True, config)
+        if wait:
+            self._run(config)
+            return None
+        self._thread = threading.Thread(target=self._run, args=(config,), daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self) -> None:
+        """Ask the run to stop after its current step; it keeps everything trained."""
+        self._stop_event.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the run's thread to end (at most `timeout` seconds)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _set_running(self, running: bool, config=None) -> None:
+        for widget in self.controls:
+            widget.disabled = running
+        self.train_button.disabled = running
+        self.stop_button.disabled = not running
+        if running:
+            self.progress.max, self.progress.value = max(config.steps, 1), 0
+            self.progress.bar_style = ""
+            self._started = time.perf_counter()
+            self.say("training...", "info")
+
+    def show_progress(self, trainer) -> None:
+        """Move the progress bar and the status line to the trainer's step."""
+        self.progress.value = trainer.step
+        elapsed = time.perf_counter() - self._started
+        rate = trainer.step / elapsed if elapsed > 0 else 0.0
+        self.status.value = f"step {trainer.step} / {trainer.config.steps} ({rate:.0f} steps/s)"
+
+    def _run(self, config: TrainConfig) -> None:
+        # The training thread: train, then say how it went in the panel, never in a traceback.
+        kind, text = "ok", ""
+        try:
+            self.trainer = self.make_trainer(config)
+            self._started = time.perf_counter()  # the run's time leaves out loading
+            progress = ProgressForwarder(self._stop_event, self.show_progress)
+            self.trainer.fit([*self.run_callbacks(config), progress])
+            text = self.closing_message(config)
+        except DivergenceError as err:
+            kind, text = "error", str(err)
+            self.view.redraw(self.trainer)  # the networks as they were before the NaN
+        except Exception as err:  # e.g. a device not available: a message, never a traceback
+            kind, text = "error", f"{type(err).__name__}: {err}"
+        finally:
+            self.error = text if kind == "error" else None
+            self._set_running(False)
+            if self.trainer is not None:
+                self.show_progress(self.trainer)
+            self.progress.bar_style = "danger" if kind == "error" else "success"
+            self.say(text, kind)
+
+    def make_trainer(self, config: TrainConfig) -> Trainer:
+        """The run's Trainer (a panel for images also loads its classifier here)."""
+        return Trainer(config)
+
+    def how_far(self, config: TrainConfig) -> str:
+        """'trained step N in T s' or 'stopped at step N in T s', for the closing message."""
+        stopped = "stopped at" if self.trainer.step < config.steps else "trained"
+        return f"{stopped} step {self.trainer.step} in {time.perf_counter() - self._started:.1f} s"

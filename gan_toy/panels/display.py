@@ -1,0 +1,49 @@
+"""What a panel shows: a figure as a PNG in an Output widget, and the panel's message line.
+
+Both only set a widget trait (`Output.outputs`, `HTML.value`). They never print and never enter
+an Output widget's context manager, whose output goes to whichever cell the main thread is
+running, so a training thread may call them: setting traits is the way ipywidgets documents for
+updating widgets from a thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+# kind of message -> (colour, what precedes the text)
+MESSAGE_STYLES = {
+    "info": ("#333", ""),
+    "note": ("#8a5a00", "Note: "),
+    "ok": ("#1b5e20", ""),
+    "error": ("#b00020", "⚠ "),
+}
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes at its own dpi. Straight through the Agg canvas: savefig would
+    draw twice (once more for a layout engine, even a frozen one)."""
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    canvas.print_png(buf)
+    return buf.getvalue()
+
+
+def show_png(output: widgets.Output, png: bytes, text: str = "figure") -> None:
+    """Replace what `output` shows by one PNG, setting its `outputs` trait (thread-safe; no
+    context manager, so nothing leaks into the cell the main thread is running)."""
+    data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"<{text}>"}
+    output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+
+
+def show_message(line: widgets.HTML, text: str, kind: str = "info") -> None:
+    """Show `text` in a panel's message line, coloured by `kind` (a key of MESSAGE_STYLES);
+    empty text clears the line."""
+    colour, mark = MESSAGE_STYLES[kind]
+    escaped = html.escape(text, quote=False)
+    line.value = f'<div style="color:{colour}">{mark}{escaped}</div>' if text else ""
