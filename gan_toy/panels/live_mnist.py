@@ -19,10 +19,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from gan_toy.metrics import label_metrics
+from gan_toy.metrics import label_metrics, mode_of_digits
 from gan_toy.mnist_plots import image_grid
 from gan_toy.panels.display import png_bytes
-from gan_toy.plots import moving_average
+from gan_toy.plots import moving_average, smoothing_window
 
 LIVE_SAMPLES = 1000  # samples the live view scores at each evaluation
 
@@ -30,11 +30,8 @@ LIVE_SAMPLES = 1000  # samples the live view scores at each evaluation
 def mode_counts(probs: torch.Tensor) -> np.ndarray:
     """Samples per mode from classifier probabilities (n, C, 10): 10**C counts, the mode of a
     sample being its digits read as one number (100·d1 + 10·d2 + d3 for Stacked MNIST)."""
-    labels = probs.argmax(dim=-1)
-    channels = labels.shape[1]
-    place = 10 ** torch.arange(channels - 1, -1, -1, device=labels.device)
-    modes = (labels * place).sum(dim=1)
-    return torch.bincount(modes, minlength=10**channels).cpu().numpy()
+    digits = probs.argmax(dim=-1)
+    return torch.bincount(mode_of_digits(digits), minlength=10 ** digits.shape[1]).cpu().numpy()
 
 
 class MNISTLiveView:
@@ -110,8 +107,7 @@ class MNISTLiveView:
         ax_h, ax_m = fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[0, 2])
         ax_k, ax_l = fig.add_subplot(gs[1, 1]), fig.add_subplot(gs[1, 2])
         n_modes = trainer.source.n_modes
-        cols = math.ceil(math.sqrt(self.grid))
-        blank = image_grid(torch.zeros(self.grid, cfg.channels, 28, 28), cols)
+        blank = image_grid(torch.zeros(self.grid, cfg.channels, 28, 28))
         self._samples = ax_s.imshow(blank, cmap="gray" if blank.ndim == 2 else None, vmin=0, vmax=1)
         ax_s.set_axis_off()
         ax_s.set_title("Samples (fixed latent batch)", fontsize=9)
@@ -171,8 +167,7 @@ class MNISTLiveView:
         if self._key != (cfg.data, cfg.steps, id(self.figure)):
             self._build(trainer)
         m = self.score(trainer)
-        cols = math.ceil(math.sqrt(self.grid))
-        self._samples.set_data(image_grid(trainer.sample(self.grid), cols))
+        self._samples.set_data(image_grid(trainer.sample(self.grid)))
         counts = self.last_counts
         if self._bars is not None:
             for bar, count in zip(self._bars, counts):
@@ -189,7 +184,7 @@ class MNISTLiveView:
         self._kl.set_data(steps, [e["reverse_kl"] for e in evals])
         history = trainer.history
         if len(history.steps):
-            window = int(np.clip(len(history.steps) // 25, 1, 250))
+            window = smoothing_window(len(history.steps))
             values = []
             for key, line in self._lines.items():
                 smooth = moving_average(getattr(history, key), window)

@@ -26,6 +26,7 @@ from gan_toy.plots import (
     discriminator_surface,
     generator_push,
     moving_average,
+    smoothing_window,
     spread_subset,
     view_limit,
 )
@@ -260,7 +261,7 @@ class LiveView:
     def _draw_curves(self, history) -> None:
         steps = history.steps
         stride = max(1, len(steps) // 400)  # at most ~400 raw points per curve
-        window = int(np.clip(len(steps) // 25, 1, 250))
+        window = smoothing_window(len(steps))
         for key, (raw, line) in self._lines.items():
             values = getattr(history, key)
             if key == "g_grad_norm":
