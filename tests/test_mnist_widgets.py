@@ -19,7 +19,7 @@ import torch
 
 from gan_toy import classifier as clf
 from gan_toy.config import TrainConfig
-from gan_toy.panels import MNIST_LAB_CONFIG, MNISTLiveView, MNISTPanel, mode_counts
+from gan_toy.panels import MNIST_LAB_CONFIG, MNISTLiveView, MNISTPanel, RunEvaluations, mode_counts
 from gan_toy.panels import base as panel_base
 from gan_toy.train import Trainer
 
@@ -105,8 +105,8 @@ def test_train_uses_the_controls_and_shows_digits():
     assert [e["step"] for e in panel.history.evals] == [0, 10, 20]  # modes over time
     assert all(sum(e["class_histogram"]) == 200 for e in panel.history.evals)
     assert panel.view.redraws == 3
-    title = panel.view._title.get_text()
-    assert title.startswith("lsgan mlp on mnist, step 20 of 20")
+    title = panel.view.figure.get_suptitle()
+    assert title.startswith("lsgan mlp on mnist, step 20 of 20: ") and "(at step" not in title
     shown_png(panel.output)
     assert not panel.train_button.disabled and panel.stop_button.disabled
     assert not any(c.disabled for c in panel.controls)
@@ -201,12 +201,28 @@ def test_divergence_is_a_message_with_the_history_kept(monkeypatch):
     assert panel.trainer is not None and not panel.running and not panel.train_button.disabled
 
 
-def test_live_view_scores_every_n_steps_even_when_it_skips_drawing():
-    view = MNISTLiveView(every=5, n=50, max_share=0.0, on_frame=lambda png: None)
+def test_live_view_shows_the_evaluations_even_when_it_skips_drawing():
+    view = MNISTLiveView(every=5, max_share=0.0, on_frame=lambda png: None)
     trainer = Trainer(TINY)
-    trainer.fit([view])
+    trainer.fit([RunEvaluations(every=5, n_samples=50), view])
     assert [e["step"] for e in trainer.evals] == [0, 5, 10, 15, 20]
     assert view.redraws == 2 and view.skipped == 4  # the first and the final frame only
+    assert view.last_counts.tolist() == trainer.evals[-1]["mode_histogram"]
+    assert "step 20 of 20: " in view.figure.get_suptitle()
+
+
+def test_live_view_only_reads_evaluations():
+    frames = []
+    view = MNISTLiveView(every=5, max_share=None, on_frame=frames.append)
+    trainer = Trainer(TINY.replace(steps=10))
+    trainer.fit([view])
+    assert trainer.evals == [] and view.last_counts is None  # it scored nothing
+    assert view.figure.get_suptitle().endswith("step 10 of 10") and len(frames) == 3
+    # Evaluations at other steps than the frame's are labelled with their step.
+    trainer.evals.append({"step": 7, **trainer.evaluate(40)})
+    view.draw(trainer)
+    assert view.figure.get_suptitle().endswith("confident (at step 7)")
+    assert view.last_counts.sum() == 40
 
 
 def test_static_figure_is_the_default_setting():
@@ -215,7 +231,7 @@ def test_static_figure_is_the_default_setting():
     fig = panel.static_figure()
     try:
         assert fig.number in plt.get_fignums()
-        assert fig.get_suptitle().startswith("ns mlp on mnist, step 6 of 6")
+        assert fig.get_suptitle().startswith("ns mlp on mnist, step 6 of 6: ")
         image = fig.axes[0].get_images()[0].get_array()
         assert np.ptp(np.asarray(image)) > 0  # real samples, not the blank start
     finally:

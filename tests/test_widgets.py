@@ -22,7 +22,7 @@ import torch
 
 from gan_toy import panels
 from gan_toy.config import TrainConfig
-from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, TrainPanel
+from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, RunEvaluations, TrainPanel
 from gan_toy.panels import base as panel_base
 from gan_toy.train import Trainer
 
@@ -206,7 +206,7 @@ def test_static_figure_shows_the_default_setting_not_the_controls():
     fig = panel.static_figure()
     try:
         assert fig.number in plt.get_fignums()  # a pyplot figure: the notebook shows it
-        assert fig.get_suptitle().startswith("ns on the ring, step 15 of 15")
+        assert fig.get_suptitle().startswith("ns on the ring, step 15 of 15: ")
         grid_fig = panel.static_figure(data="grid", steps=5)
         assert "on the grid, step 5 of 5" in grid_fig.get_suptitle()
     finally:
@@ -236,9 +236,23 @@ def test_live_view_redraws_every_n_steps_in_place():
     # Axes, ticks and labels are drawn again only when an axis has to grow (early on); the
     # other frames are blitted.
     assert view.full_redraws <= 4, view.full_redraws
-    assert "step 100 of 100" in view._title.get_text()
+    assert view.figure.get_suptitle().endswith("step 100 of 100")
+    assert trainer.evals == []  # a view reads evaluations, it never makes them
     assert all(f.startswith(b"\x89PNG") for f in frames)
     assert plt.get_fignums() == []  # its own canvas: nothing for pyplot to show twice
+
+
+def test_live_view_shows_the_latest_evaluation_with_its_step():
+    view = LiveView(every=10, max_share=None, on_frame=lambda png: None)
+    trainer = Trainer(TINY.replace(steps=25))
+    trainer.fit([RunEvaluations(every=10, n_samples=500), view])
+    assert [e["step"] for e in trainer.evals] == [0, 10, 20, 25]  # and the step it ended at
+    m = trainer.evals[-1]
+    metrics = f"{m['modes_covered']}/8 modes, {100 * m['high_quality']:.3g}% high quality"
+    assert view.figure.get_suptitle().endswith(f"step 25 of 25: {metrics}")
+    trainer.evals.pop()
+    view.draw(trainer)
+    assert view.figure.get_suptitle().endswith("high quality (at step 20)")
 
 
 def test_live_view_skips_redraws_beyond_its_time_budget():

@@ -12,13 +12,13 @@
     panel        # in a notebook: the controls, Train and Stop, the live view
 """
 
-from gan_toy.panels.base import ProgressForwarder, TrainingPanel, control
+from gan_toy.panels.base import ProgressForwarder, RunEvaluations, TrainingPanel, control
 from gan_toy.panels.dirac import DIRAC_PARAMS, MODE_COLOURS, DiracPanel
-from gan_toy.panels.display import png_bytes, show_message, show_png
+from gan_toy.panels.display import latest_evaluation, png_bytes, show_message, show_png
 from gan_toy.panels.gan_panel import LIPSCHITZ, REG_CHOICES, GANPanel
-from gan_toy.panels.live_mnist import LIVE_SAMPLES, MNISTLiveView, mode_counts
+from gan_toy.panels.live_mnist import MNISTLiveView, mode_counts
 from gan_toy.panels.live_points import LiveView
-from gan_toy.panels.mnist import FINAL_SAMPLES, MNIST_LAB_CONFIG, MNISTPanel
+from gan_toy.panels.mnist import FINAL_SAMPLES, LIVE_SAMPLES, MNIST_LAB_CONFIG, MNISTPanel
 from gan_toy.panels.points import LAB_CONFIG, TrainPanel
 
 __all__ = [
@@ -36,9 +36,11 @@ __all__ = [
     "MNISTLiveView",
     "MNISTPanel",
     "ProgressForwarder",
+    "RunEvaluations",
     "TrainPanel",
     "TrainingPanel",
     "control",
+    "latest_evaluation",
     "mode_counts",
     "png_bytes",
     "show_message",

@@ -9,10 +9,14 @@ Everything a panel does is a plain Python method on plain widget objects
 (`panel.train_button.click()`, `panel.loss.value = "wgan"`), so tests drive panels without a
 browser. Only widgets and traits that exist in ipywidgets 7.7 (Colab) and 8 are used.
 
+A run's callbacks are, in this order: one RunEvaluations, which scores the generator every
+`view.every` steps into `trainer.evals`; the live view, which draws what the trainer has and
+shows the latest evaluation (it never scores samples itself); and the ProgressForwarder.
+
 A panel built on TrainingPanel provides `controls` (frozen while training), `view` (the live
 view, a training callback), `config()` (the TrainConfig the controls describe, ConfigError if
-invalid), `hint(config)`, `make_trainer(config)`, `run_callbacks(config)` and
-`closing_message(config)`.
+invalid), `hint(config)`, `evaluation_samples(config)` and `closing_message(config)`, and may
+extend `make_trainer(config)`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import time
 
 import ipywidgets as widgets
 
+from gan_toy.callbacks import ModesOverTime
 from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.panels.display import show_message
 from gan_toy.train import DivergenceError, Trainer
@@ -34,6 +39,17 @@ def control(cls, description: str, **kw):
     return cls(
         description=description, style=CONTROL_STYLE, layout=widgets.Layout(width="300px"), **kw
     )
+
+
+class RunEvaluations(ModesOverTime):
+    """ModesOverTime (the mode metrics of `n_samples` samples every `every` steps, into
+    `trainer.evals`) that also scores the step a run ends at, when Stop or a step budget that
+    is not a multiple of `every` leaves it unscored: the last frame and the closing message then
+    read the numbers of the networks they show."""
+
+    def on_train_end(self, trainer) -> None:
+        if not trainer.evals or trainer.evals[-1]["step"] != trainer.step:
+            trainer.evals.append({"step": trainer.step, **trainer.evaluate(self.n_samples)})
 
 
 class ProgressForwarder:
@@ -160,12 +176,20 @@ class TrainingPanel:
         try:
             self.trainer = self.make_trainer(config)
             self._started = time.perf_counter()  # the run's time leaves out loading
-            progress = ProgressForwarder(self._stop_event, self.show_progress)
-            self.trainer.fit([*self.run_callbacks(config), progress])
-            text = self.closing_message(config)
-        except DivergenceError as err:
-            kind, text = "error", str(err)
-            self.view.redraw(self.trainer)  # the networks as they were before the NaN
+            callbacks = [
+                RunEvaluations(self.view.every, self.evaluation_samples(config)),
+                self.view,
+                ProgressForwarder(self._stop_event, self.show_progress),
+            ]
+            try:
+                self.trainer.fit(callbacks)
+            except DivergenceError as err:
+                kind, text = "error", str(err)
+                # The trainer is back at its last finite networks: score and show those.
+                for callback in callbacks:
+                    callback.on_train_end(self.trainer)
+            else:
+                text = self.closing_message(config)
         except Exception as err:  # e.g. a device not available: a message, never a traceback
             kind, text = "error", f"{type(err).__name__}: {err}"
         finally:

@@ -1,4 +1,5 @@
-"""What a panel shows: a figure as a PNG in an Output widget, and the panel's message line.
+"""What a panel shows: a figure as a PNG in an Output widget, the panel's message line, and
+the evaluation a live view reads.
 
 Both only set a widget trait (`Output.outputs`, `HTML.value`). They never print and never enter
 an Output widget's context manager, whose output goes to whichever cell the main thread is
@@ -47,3 +48,13 @@ def show_message(line: widgets.HTML, text: str, kind: str = "info") -> None:
     colour, mark = MESSAGE_STYLES[kind]
     escaped = html.escape(text, quote=False)
     line.value = f'<div style="color:{colour}">{mark}{escaped}</div>' if text else ""
+
+
+def latest_evaluation(trainer) -> tuple[dict, str]:
+    """The latest entry of `trainer.evals` ({} if none), and " (at step N)" when it is from an
+    earlier step than the trainer's, for a title to say so. A live view reads the evaluations an
+    evaluation callback ahead of it recorded (e.g. ModesOverTime); it never scores samples."""
+    if not trainer.evals:
+        return {}, ""
+    m = trainer.evals[-1]
+    return m, "" if m["step"] == trainer.step else f" (at step {m['step']})"

@@ -3,9 +3,11 @@
 A grid of samples from a fixed latent batch, the histogram of the digits (or digit triples) the
 classifier sees in them, the modes covered and the KL to uniform over training, and the losses.
 
-The view scores `n` samples with the classifier every `every` steps and records the result in
-`trainer.evals` (so a run's history has its modes over time whether or not a frame is drawn);
-drawing is skipped while it has taken more than `max_share` of the run's time.
+The view reads the classifier's verdicts from the latest entry of `trainer.evals`, which an
+evaluation callback ahead of it in the callback list records (ModesOverTime, or the panels'
+RunEvaluations): the view never scores samples itself, so a run's modes over time are the same
+whether or not a frame is drawn. Drawing is skipped while it has taken more than `max_share` of
+the run's time.
 """
 
 from __future__ import annotations
@@ -19,12 +21,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from gan_toy.metrics import label_metrics, mode_of_digits
+from gan_toy.metrics import mode_of_digits
 from gan_toy.mnist_plots import image_grid
-from gan_toy.panels.display import png_bytes
+from gan_toy.panels.display import latest_evaluation, png_bytes
 from gan_toy.plots import moving_average, smoothing_window
-
-LIVE_SAMPLES = 1000  # samples the live view scores at each evaluation
 
 
 def mode_counts(probs: torch.Tensor) -> np.ndarray:
@@ -37,18 +37,17 @@ def mode_counts(probs: torch.Tensor) -> np.ndarray:
 class MNISTLiveView:
     """Training callback: sample grid, mode histogram, modes covered and KL over training, losses.
 
-    Every `every` steps (and at the start and the end) it scores `n` samples and appends
-    `{"step", **label_metrics}` to `trainer.evals`; then it redraws unless drawing has used more
-    than `max_share` of the run's time (None: always redraw). `on_frame(png)` receives frames.
+    At the start, every `every` steps and at the end it redraws, unless drawing has used more
+    than `max_share` of the run's time (None: always redraw), showing the latest evaluation in
+    `trainer.evals` (label metrics with "mode_histogram"). `on_frame(png)` receives frames.
     Given a `figure` (a pyplot one, for a static picture) it draws there instead of its own.
+    `last_counts` holds the samples per mode it showed last (None before an evaluation).
     """
 
-    def __init__(
-        self, every=100, n=LIVE_SAMPLES, grid=64, max_share=0.2, figure=None, dpi=72, on_frame=None
-    ):
+    def __init__(self, every=100, grid=64, max_share=0.2, figure=None, dpi=72, on_frame=None):
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every!r}")
-        self.every, self.n, self.grid, self.max_share = every, n, grid, max_share
+        self.every, self.grid, self.max_share = every, grid, max_share
         self.on_frame = on_frame
         self.figure = figure if figure is not None else Figure(figsize=(10, 5.2), dpi=dpi)
         if figure is None:
@@ -62,11 +61,9 @@ class MNISTLiveView:
         self._start, self.plot_seconds = time.perf_counter(), 0.0
         self.redraws = self.skipped = 0
         self.last_step = None
-        self.score(trainer)
         self.redraw(trainer)
 
     def on_step_end(self, trainer) -> None:
-        self.score(trainer)
         elapsed = time.perf_counter() - self._start
         if self.max_share is not None and self.plot_seconds > self.max_share * elapsed:
             self.skipped += 1
@@ -74,18 +71,7 @@ class MNISTLiveView:
         self.redraw(trainer)
 
     def on_train_end(self, trainer) -> None:
-        self.score(trainer)
         self.redraw(trainer)
-
-    def score(self, trainer) -> dict:
-        """The label metrics of `n` samples at the current step, recorded once per step."""
-        if trainer.evals and trainer.evals[-1].get("step") == trainer.step:
-            return trainer.evals[-1]
-        probs, _ = trainer.classifier.predict(trainer.sample(self.n))
-        self.last_counts = mode_counts(probs)
-        entry = {"step": trainer.step, **label_metrics(probs)}
-        trainer.evals.append(entry)
-        return entry
 
     def redraw(self, trainer) -> None:
         if trainer.step == self.last_step:
@@ -113,11 +99,9 @@ class MNISTLiveView:
         ax_s.set_title("Samples (fixed latent batch)", fontsize=9)
         if n_modes == 10:
             self._bars = ax_h.bar(range(10), np.zeros(10), color="tab:blue")
-            self._uniform = ax_h.axhline(self.n / 10, color="black", ls="--", lw=1)
+            self._uniform = ax_h.axhline(0, color="black", ls="--", lw=1)
             ax_h.set_xticks(range(10))
             ax_h.set_xlabel("digit (classifier's label)", fontsize=8)
-            ax_h.set_ylim(0, self.n / 2)
-            ax_h.set_title(f"Digits in {self.n} samples (dashed: uniform)", fontsize=9)
         else:  # 1000 triples as a 10 × 100 image: row = first digit, column = the other two
             self._bars = None
             self._modes_image = ax_h.imshow(
@@ -131,7 +115,7 @@ class MNISTLiveView:
             ax_h.set_yticks(range(10))
             ax_h.set_xlabel("2nd and 3rd digit (00–99)", fontsize=8)
             ax_h.set_ylabel("1st digit", fontsize=8)
-            ax_h.set_title(f"Triples in {self.n} samples (bright: many)", fontsize=9)
+        self._hist_title = ax_h.set_title("", fontsize=9)
         (self._modes,) = ax_m.plot([], [], "o-", ms=3, color="tab:blue")
         ax_m.axhline(n_modes, color="tab:blue", ls=":", lw=1)
         ax_m.set_ylim(0, n_modes * 1.08)
@@ -166,23 +150,13 @@ class MNISTLiveView:
         cfg = trainer.config
         if self._key != (cfg.data, cfg.steps, id(self.figure)):
             self._build(trainer)
-        m = self.score(trainer)
         self._samples.set_data(image_grid(trainer.sample(self.grid)))
-        counts = self.last_counts
-        if self._bars is not None:
-            for bar, count in zip(self._bars, counts):
-                bar.set_height(count)
-            total = counts.sum()
-            self._uniform.set_ydata([total / 10, total / 10])
-            self._axes["hist"].set_ylim(0, max(total / 2, 1.1 * counts.max()))
-        else:
-            self._modes_image.set_data(counts.reshape(10, 100))
-            self._modes_image.set_clim(0, max(1, counts.max()))
-        evals = [e for e in trainer.evals if "modes_covered" in e]
-        steps = [e["step"] for e in evals]
-        self._modes.set_data(steps, [e["modes_covered"] for e in evals])
-        self._kl.set_data(steps, [e["reverse_kl"] for e in evals])
+        m, when = latest_evaluation(trainer)
+        if "mode_histogram" in m:
+            self._draw_counts(np.asarray(m["mode_histogram"]), when)
         history = trainer.history
+        self._modes.set_data(*history.eval_series("modes_covered"))
+        self._kl.set_data(*history.eval_series("reverse_kl"))
         if len(history.steps):
             window = smoothing_window(len(history.steps))
             values = []
@@ -196,9 +170,25 @@ class MNISTLiveView:
                 low, high = float(values.min()), float(values.max())
                 pad = 0.1 * max(high - low, 1e-3)
                 self._axes["losses"].set_ylim(low - pad, high + pad)
-        self._title.set_text(
-            f"{cfg.loss} {cfg.arch} on {cfg.data}, step {trainer.step} of {cfg.steps}: "
-            f"{m['modes_covered']}/{trainer.source.n_modes} modes, KL {m['reverse_kl']:.2f}, "
-            f"{100 * m['high_quality']:.0f}% confident"
-        )
+        title = f"{cfg.loss} {cfg.arch} on {cfg.data}, step {trainer.step} of {cfg.steps}"
+        if m:
+            title += (
+                f": {m['modes_covered']}/{trainer.source.n_modes} modes, "
+                f"KL {m['reverse_kl']:.2f}, {100 * m['high_quality']:.0f}% confident{when}"
+            )
+        self._title.set_text(title)
         return self.figure
+
+    def _draw_counts(self, counts: np.ndarray, when: str) -> None:
+        total = int(counts.sum())
+        if self._bars is not None:
+            for bar, count in zip(self._bars, counts):
+                bar.set_height(count)
+            self._uniform.set_ydata([total / 10, total / 10])
+            self._axes["hist"].set_ylim(0, max(total / 2, 1.1 * counts.max(), 1))
+            self._hist_title.set_text(f"Digits in {total} samples{when} (dashed: uniform)")
+        else:
+            self._modes_image.set_data(counts.reshape(10, 100))
+            self._modes_image.set_clim(0, max(1, counts.max()))
+            self._hist_title.set_text(f"Triples in {total} samples{when} (bright: many)")
+        self.last_counts = counts

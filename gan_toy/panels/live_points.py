@@ -18,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from gan_toy.panels.display import png_bytes
+from gan_toy.panels.display import latest_evaluation, png_bytes
 from gan_toy.plots import (
     CENTRE_STYLE,
     COLOURBAR_LABELS,
@@ -224,15 +224,14 @@ class LiveView:
                 self._background = None
         self._draw_push(trainer, points[inside])
         self._draw_curves(trainer.history)
-        # The metrics of the modes-over-time curve at this step if it has them (the same
-        # numbers, and no second evaluation), else a fresh evaluation.
-        last = trainer.evals[-1] if trainer.evals else {}
-        m = last if last.get("step") == trainer.step else trainer.evaluate()
-        self._title.set_text(
-            f"{cfg.loss} on the {cfg.data}, step {trainer.step} of {cfg.steps}: "
-            f"{m['modes_covered']}/{trainer.source.n_modes} modes, "
-            f"{100 * m['high_quality']:.3g}% high quality"
-        )
+        title = f"{cfg.loss} on the {cfg.data}, step {trainer.step} of {cfg.steps}"
+        m, when = latest_evaluation(trainer)
+        if m:
+            title += (
+                f": {m['modes_covered']}/{trainer.source.n_modes} modes, "
+                f"{100 * m['high_quality']:.3g}% high quality{when}"
+            )
+        self._title.set_text(title)
         return self.figure
 
     def _draw_push(self, trainer, points: np.ndarray) -> None:

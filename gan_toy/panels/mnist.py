@@ -13,15 +13,16 @@ from matplotlib.figure import Figure
 
 from gan_toy.classifier import load_classifier
 from gan_toy.config import TrainConfig, pick
-from gan_toy.panels.base import control
+from gan_toy.panels.base import RunEvaluations, control
 from gan_toy.panels.display import show_png
 from gan_toy.panels.gan_panel import GANPanel
-from gan_toy.panels.live_mnist import LIVE_SAMPLES, MNISTLiveView
+from gan_toy.panels.live_mnist import MNISTLiveView
 from gan_toy.train import Trainer
 
 # The lab's MNIST run: the MLP GAN of the MNIST chapter with hidden layers of 128 units (half the
 # book's default, about twice as fast on a CPU), on whichever MNIST is at hand.
 MNIST_LAB_CONFIG = TrainConfig(data="mnist", hidden=128, steps=pick(2000, 100))
+LIVE_SAMPLES = 1000  # samples scored every `live_every` steps, for the live view
 FINAL_SAMPLES = 5000  # samples the panel's closing message is computed on
 
 
@@ -60,7 +61,6 @@ class MNISTPanel(GANPanel):
     def live_view(self, live_every: int, max_share: float | None) -> MNISTLiveView:
         return MNISTLiveView(
             every=live_every,
-            n=self.live_samples,
             max_share=max_share,
             on_frame=lambda png: show_png(self.output, png, "live view"),
         )
@@ -102,8 +102,8 @@ class MNISTPanel(GANPanel):
         self.say("training...", "info")
         return trainer
 
-    def run_callbacks(self, config: TrainConfig) -> list:
-        return [self.view]
+    def evaluation_samples(self, config: TrainConfig) -> int:
+        return self.live_samples
 
     def closing_message(self, config: TrainConfig) -> str:
         n = min(self.final_samples, config.eval_samples)
@@ -118,10 +118,7 @@ class MNISTPanel(GANPanel):
         """Train the panel's default setting (with `changes`, TrainConfig fields) here, without
         live redraws, and draw the live view's final picture as a pyplot figure: the static copy
         shown under the panel, so that the lab also reads well without a kernel."""
-        trainer = Trainer(self.defaults.replace(**changes))
-        view = MNISTLiveView(
-            every=self.view.every, n=self.view.n, figure=plt.figure(figsize=(10, 5.2))
-        )
-        view.redraw = lambda t: None  # score over training, draw once at the end
-        trainer.fit([view])
-        return view.draw(trainer)
+        config = self.defaults.replace(**changes)
+        trainer = Trainer(config)
+        trainer.fit([RunEvaluations(self.view.every, self.evaluation_samples(config))])
+        return MNISTLiveView(figure=plt.figure(figsize=(10, 5.2))).draw(trainer)

@@ -6,9 +6,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from gan_toy.callbacks import ModesOverTime
 from gan_toy.config import TrainConfig, pick
-from gan_toy.panels.base import control
+from gan_toy.panels.base import RunEvaluations, control
 from gan_toy.panels.display import show_png
 from gan_toy.panels.gan_panel import GANPanel
 from gan_toy.panels.live_points import LiveView
@@ -54,11 +53,11 @@ class TrainPanel(GANPanel):
         )
 
     # --- a run ------------------------------------------------------------------------------------
-    def run_callbacks(self, config: TrainConfig) -> list:
-        return [ModesOverTime(every=self.view.every, n_samples=2500), self.view]
+    def evaluation_samples(self, config: TrainConfig) -> int:
+        return config.eval_samples  # 2500: the VEEGAN / PacGAN metrics, at every evaluation
 
     def closing_message(self, config: TrainConfig) -> str:
-        m = self.trainer.evaluate()
+        m = self.trainer.evals[-1]  # the run's last step, scored by RunEvaluations
         return (
             f"{self.how_far(config)}: {m['modes_covered']} of {self.trainer.source.n_modes} "
             f"modes, {100 * m['high_quality']:.3g}% high quality, reverse KL "
@@ -69,7 +68,8 @@ class TrainPanel(GANPanel):
         """Train the panel's default setting (with `changes`, TrainConfig fields) here, without
         live redraws, and draw the live view's final picture as a pyplot figure: the static
         copy shown under the panel, so that the lab also reads well without a kernel."""
-        trainer = Trainer(self.defaults.replace(**changes))
-        trainer.fit([ModesOverTime(every=self.view.every, n_samples=2500)])
+        config = self.defaults.replace(**changes)
+        trainer = Trainer(config)
+        trainer.fit([RunEvaluations(self.view.every, self.evaluation_samples(config))])
         view = LiveView(figure=plt.figure(figsize=(9, 6.2)), n=self.view.n)
         return view.draw(trainer)
