@@ -52,6 +52,17 @@ def decode(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
+def wait_until(condition, timeout: float = 120.0) -> bool:
+    """Poll `condition()` until it holds or `timeout` seconds (generous: CI machines are busy)
+    have passed; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 # --- the lab setting --------------------------------------------------------------------------
 def test_lab_config_is_the_book_setting_made_cheaper():
     book = TrainConfig()
@@ -115,23 +126,15 @@ def test_train_button_trains_in_a_thread_and_stop_keeps_what_was_trained():
         assert panel.running
         assert panel.train_button.disabled and not panel.stop_button.disabled
         assert all(c.disabled for c in panel.controls)  # settings are frozen while training
-        deadline = time.monotonic() + 60
-        while (panel.trainer is None or panel.trainer.step < 20) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert panel.trainer.step >= 20, "training did not start"
+        assert wait_until(lambda: panel.trainer is not None and panel.trainer.step >= 20)
         panel.train_button.click()  # a second Train while running only says so
         assert "already training" in message(panel)
     finally:
-        pressed = time.monotonic()
         panel.stop_button.click()
-        panel.join(timeout=30)
-    stopped_after = time.monotonic() - pressed
-    assert not panel.running
-    # One step and the final redraw: well under a second on an idle machine; the bound here
-    # only catches a Stop that is not heard (a busy CI machine can be several times slower).
-    assert stopped_after < 10, stopped_after
+        panel.join(timeout=120)
+    assert not panel.running  # the thread ended: Stop was heard
     step = panel.trainer.step
-    assert 20 <= step < 100_000
+    assert 20 <= step < 100_000  # it stopped before its step budget
     assert len(panel.history) == step  # everything trained is kept
     assert f"stopped at step {step}" in message(panel)
     assert panel.progress.value == step
