@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import threading
 import time
 
 import matplotlib
@@ -156,6 +157,44 @@ def test_train_button_runs_in_a_thread_and_stop_keeps_what_was_trained():
     assert f"stopped at step {step}" in message(panel)
     assert panel.progress.value == step
     assert not panel.train_button.disabled and panel.stop_button.disabled
+
+
+def test_the_closing_score_is_announced_while_it_runs(monkeypatch):
+    seen = []
+
+    class Watched(Trainer):
+        def evaluate(self, n=None, frechet=False):
+            seen.append((n, message(panel)))
+            return super().evaluate(n, frechet)
+
+    monkeypatch.setattr(panel_base, "Trainer", Watched)
+    panel = MNISTPanel(TINY, live_every=10, n=50)
+    panel.final_samples = 300
+    panel.train(wait=True)
+    assert seen[-1] == (300, "scoring 300 samples with the classifier…")
+    assert "(300 samples)" in message(panel)
+
+
+def test_stop_says_stopping_until_the_run_has_ended():
+    panel = MNISTPanel(TINY.replace(steps=100_000), live_every=1000, n=50)
+    release = threading.Event()
+    last_frame = panel.view.on_train_end
+
+    def held_last_frame(trainer):
+        release.wait(120)
+        last_frame(trainer)
+
+    panel.view.on_train_end = held_last_frame
+    panel.train_button.click()
+    try:
+        assert wait_until(lambda: panel.trainer is not None and panel.trainer.step >= 3)
+        panel.stop_button.click()
+        assert message(panel) == "stopping…" and panel.stop_button.disabled
+    finally:
+        release.set()
+        panel.stop()
+        panel.join(timeout=120)
+    assert not panel.running and "stopped at step" in message(panel)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import html
 import io
 import math
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -143,6 +144,35 @@ def test_train_button_trains_in_a_thread_and_stop_keeps_what_was_trained():
     panel.steps.value = 10
     panel.train(wait=True)
     assert panel.trainer.step == 10 and "trained step 10" in message(panel)
+
+
+def test_stop_is_acknowledged_at_once_and_then_shows_how_the_run_ended():
+    panel = TrainPanel(TINY.replace(steps=100_000), live_every=1000)
+    release = threading.Event()
+    last_frame = panel.view.on_train_end
+
+    def held_last_frame(trainer):  # the run's closing work waits until the test has looked
+        release.wait(120)
+        last_frame(trainer)
+
+    panel.view.on_train_end = held_last_frame
+    panel.stop()  # nothing to stop yet: nothing happens
+    assert "stopping" not in message(panel)
+    panel.train_button.click()
+    try:
+        assert wait_until(lambda: panel.trainer is not None and panel.trainer.step >= 5)
+        panel.stop_button.click()
+        assert message(panel) == "stopping…" and panel.stop_button.disabled
+        assert panel.train_button.disabled and panel.running  # still closing the run
+        panel.stop_button.click()  # a second click changes nothing
+        assert message(panel) == "stopping…"
+    finally:
+        release.set()
+        panel.stop()
+        panel.join(timeout=120)
+    assert not panel.running and f"stopped at step {panel.trainer.step}" in message(panel)
+    panel.stop()  # after the run: the closing message stays
+    assert "stopped at step" in message(panel)
 
 
 @pytest.mark.parametrize(

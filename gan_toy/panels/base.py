@@ -2,8 +2,10 @@
 and a run in a background thread.
 
 Training runs in a background thread so that the Stop button (handled by the kernel's main
-thread) is heard at once: the trainer checks a stop event after every few steps and keeps what
-it trained. The thread never prints; it only sets widget traits (display.py).
+thread) is heard at once: Stop says "stopping…" and disables itself there and then, and the
+trainer checks the stop event after every step and keeps what it trained. The thread never
+prints; it only sets widget traits (display.py). A lock orders the two threads' messages, so
+"stopping…" never replaces the message a run ended with.
 
 Everything a panel does is a plain Python method on plain widget objects
 (`panel.train_button.click()`, `panel.loss.value = "wgan"`), so tests drive panels without a
@@ -54,15 +56,19 @@ class RunEvaluations(ModesOverTime):
 
 class ProgressForwarder:
     """Training callback inside the training thread: honours the Stop button (`stop_event`)
-    and hands the trainer to `show(trainer)` (the progress bar) every `every` steps."""
+    after every step, and hands the trainer to `show(trainer)` (the progress bar) every
+    `show_every` steps."""
 
-    def __init__(self, stop_event: threading.Event, show, every: int = 10):
-        self.stop_event, self.show, self.every = stop_event, show, every
+    every = 1  # the trainer calls on_step_end after every step
+
+    def __init__(self, stop_event: threading.Event, show, show_every: int = 10):
+        self.stop_event, self.show, self.show_every = stop_event, show, show_every
 
     def on_step_end(self, trainer) -> None:
         if self.stop_event.is_set():
             trainer.stop_requested = True
-        self.show(trainer)
+        if trainer.step % self.show_every == 0:
+            self.show(trainer)
 
     def on_train_end(self, trainer) -> None:
         self.show(trainer)
@@ -78,6 +84,8 @@ class TrainingPanel:
         self.error: str | None = None
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
+        self._lock = threading.Lock()  # orders Stop's message and the run's last one
+        self._active = False  # a run has started and not yet shown how it ended
         self._started = 0.0
         self.train_button = widgets.Button(description="Train", button_style="success", icon="play")
         self.stop_button = widgets.Button(
@@ -99,6 +107,12 @@ class TrainingPanel:
     def say(self, text: str, kind: str = "info") -> None:
         """Show `text` in the panel's message line (display.show_message's kinds)."""
         show_message(self.message, text, kind)
+
+    def say_progress(self, text: str) -> None:
+        """Show what the run is doing, unless Stop was pressed: then "stopping…" stays."""
+        with self._lock:
+            if not self._stop_event.is_set():
+                self.say(text, "info")
 
     # --- settings ---------------------------------------------------------------------------------
     def check(self) -> TrainConfig | None:
@@ -135,6 +149,7 @@ class TrainingPanel:
         if config is None:
             return None
         self._stop_event.clear()
+        self._active = True
         self._set_running(True, config)
         if wait:
             self._run(config)
@@ -144,8 +159,14 @@ class TrainingPanel:
         return self._thread
 
     def stop(self) -> None:
-        """Ask the run to stop after its current step; it keeps everything trained."""
-        self._stop_event.set()
+        """Ask the run to stop after its current step; it keeps everything trained. Says
+        "stopping…" and disables Stop at once: the run's closing frame and score follow."""
+        with self._lock:
+            if not self._active or self._stop_event.is_set():
+                return
+            self._stop_event.set()
+            self.stop_button.disabled = True
+            self.say("stopping…", "info")
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the run's thread to end (at most `timeout` seconds)."""
@@ -161,7 +182,7 @@ class TrainingPanel:
             self.progress.max, self.progress.value = max(config.steps, 1), 0
             self.progress.bar_style = ""
             self._started = time.perf_counter()
-            self.say("training...", "info")
+            self.say("training…", "info")
 
     def show_progress(self, trainer) -> None:
         """Move the progress bar and the status line to the trainer's step."""
@@ -176,6 +197,7 @@ class TrainingPanel:
         try:
             self.trainer = self.make_trainer(config)
             self._started = time.perf_counter()  # the run's time leaves out loading
+            self.say_progress("training…")
             callbacks = [
                 RunEvaluations(self.view.every, self.evaluation_samples(config)),
                 self.view,
@@ -193,12 +215,14 @@ class TrainingPanel:
         except Exception as err:  # e.g. a device not available: a message, never a traceback
             kind, text = "error", f"{type(err).__name__}: {err}"
         finally:
-            self.error = text if kind == "error" else None
-            self._set_running(False)
-            if self.trainer is not None:
-                self.show_progress(self.trainer)
-            self.progress.bar_style = "danger" if kind == "error" else "success"
-            self.say(text, kind)
+            with self._lock:
+                self._active = False
+                self.error = text if kind == "error" else None
+                self._set_running(False)
+                if self.trainer is not None:
+                    self.show_progress(self.trainer)
+                self.progress.bar_style = "danger" if kind == "error" else "success"
+                self.say(text, kind)
 
     def make_trainer(self, config: TrainConfig) -> Trainer:
         """The run's Trainer (a panel for images also loads its classifier here)."""

@@ -95,11 +95,9 @@ class MNISTPanel(GANPanel):
     def make_trainer(self, config: TrainConfig) -> Trainer:
         trainer = super().make_trainer(config)
 
-        def log(line):  # the classifier is trained once, on first use (under a minute)
-            self.say(line, "info")
-
+        # The classifier is trained once, on first use (under a minute): say so as it goes.
+        log = self.say_progress
         trainer.classifier = load_classifier(trainer.config.mnist_source, trainer.device, log=log)
-        self.say("training...", "info")
         return trainer
 
     def evaluation_samples(self, config: TrainConfig) -> int:
@@ -107,6 +105,8 @@ class MNISTPanel(GANPanel):
 
     def closing_message(self, config: TrainConfig) -> str:
         n = min(self.final_samples, config.eval_samples)
+        # 5,000 samples take seconds through a DCGAN and the classifier on a CPU: say so.
+        self.say(f"scoring {n} samples with the classifier…", "info")
         m = self.trainer.evaluate(n)
         return (
             f"{self.how_far(config)}: {m['modes_covered']} of {self.trainer.source.n_modes} "
