@@ -230,6 +230,18 @@ def test_an_unavailable_device_is_a_message():
     assert panel.progress.bar_style == "danger"
 
 
+def test_an_error_while_drawing_is_a_one_line_message():
+    panel = MNISTPanel(TINY, live_every=10, n=50)
+
+    def failing_draw(trainer):
+        raise ValueError("cannot convert float NaN\nto integer")
+
+    panel.view.draw = failing_draw
+    panel.train(wait=True)
+    assert message(panel) == "⚠ ValueError: cannot convert float NaN to integer"
+    assert panel.progress.bar_style == "danger" and not panel.train_button.disabled
+
+
 def test_divergence_is_a_message_with_the_history_kept(monkeypatch):
     class Diverging(Trainer):
         def train_step(self):

@@ -225,6 +225,34 @@ def test_divergence_is_reported_in_the_panel_with_the_history_kept(monkeypatch):
     assert not panel.train_button.disabled
 
 
+def test_an_error_while_drawing_is_a_one_line_message_in_the_panel():
+    panel = TrainPanel(TINY, live_every=10, max_share=None)
+    draw = panel.view.draw
+
+    def failing_draw(trainer):
+        if trainer.step >= 10:
+            raise RuntimeError("the figure\ncould not be drawn")
+        return draw(trainer)
+
+    panel.view.draw = failing_draw
+    panel.train(wait=True)  # nothing escapes to the kernel's log
+    assert message(panel) == "⚠ RuntimeError: the figure could not be drawn"
+    assert panel.error == "RuntimeError: the figure could not be drawn"
+    assert panel.progress.bar_style == "danger" and not panel.train_button.disabled
+    assert not any(c.disabled for c in panel.controls)
+
+
+def test_an_unexpected_error_in_the_settings_is_a_message(monkeypatch):
+    panel = TrainPanel(TINY)
+
+    def broken_config():
+        raise KeyError("lr_d")
+
+    monkeypatch.setattr(panel, "config", broken_config)
+    panel.seed.value = 5  # the observer runs check(): no traceback, a message
+    assert message(panel) == "⚠ KeyError: 'lr_d'" and panel.train_button.disabled
+
+
 def test_an_unavailable_device_is_a_message(monkeypatch):
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here")
@@ -336,6 +364,33 @@ def test_dirac_panel_shows_bad_settings_as_messages():
     assert "tick at least one" in message(panel)
     panel.modes["continuous"].value = True
     assert panel.error is None
+
+
+@pytest.mark.parametrize("start", [1e308, float("inf"), -2e6])
+def test_dirac_panel_says_when_a_start_is_too_far_out_to_draw(start):
+    panel = DiracPanel()
+    first = shown_png(panel.output)
+    panel.theta0.value = start  # it used to fail inside matplotlib, seen only in the kernel log
+    assert message(panel).startswith("⚠ start θ = ") and "too far out to draw" in message(panel)
+    assert "\n" not in panel.message.value and panel.error is not None
+    assert shown_png(panel.output) == first  # the last picture that could be drawn stays
+    panel.theta0.value = 2.0
+    assert panel.error is None and shown_png(panel.output) != first
+
+
+def test_dirac_panel_shows_any_drawing_error_as_one_line(monkeypatch):
+    panel = DiracPanel()
+
+    def failing_draw(fig, setting):
+        raise OverflowError("math range error\nin the plot")
+
+    monkeypatch.setattr(panel, "draw", failing_draw)
+    panel.lr.value = 0.2
+    assert (
+        message(panel)
+        == "⚠ could not draw this setting: OverflowError: math range error in the plot"
+    )
+    assert panel.error.startswith("could not draw this setting")
 
 
 def test_dirac_static_figure_is_the_default():

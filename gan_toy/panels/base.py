@@ -30,7 +30,7 @@ import ipywidgets as widgets
 
 from gan_toy.callbacks import ModesOverTime
 from gan_toy.config import ConfigError, TrainConfig
-from gan_toy.panels.display import show_message
+from gan_toy.panels.display import error_line, show_message
 from gan_toy.train import DivergenceError, Trainer
 
 CONTROL_STYLE = {"description_width": "110px"}
@@ -120,9 +120,9 @@ class TrainingPanel:
         config when it is valid."""
         try:
             config = self.config()
-        except ConfigError as err:
-            self.error = str(err)
-            self.say(str(err), "error")
+        except Exception as err:  # a ConfigError names the bad value; anything else, its type
+            self.error = str(err) if isinstance(err, ConfigError) else error_line(err)
+            self.say(self.error, "error")
             self.train_button.disabled = True
             return None
         self.error = None
@@ -212,8 +212,8 @@ class TrainingPanel:
                     callback.on_train_end(self.trainer)
             else:
                 text = self.closing_message(config)
-        except Exception as err:  # e.g. a device not available: a message, never a traceback
-            kind, text = "error", f"{type(err).__name__}: {err}"
+        except Exception as err:  # a device not available, a figure that cannot be drawn, ...
+            kind, text = "error", error_line(err)  # a message, never a traceback
         finally:
             with self._lock:
                 self._active = False

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from gan_toy import dirac
 from gan_toy.panels.base import control
-from gan_toy.panels.display import png_bytes, show_message, show_png
+from gan_toy.panels.display import error_line, png_bytes, show_message, show_png
 
 # The one parameter of each variant that the panel exposes, with its default.
 DIRAC_PARAMS = {
@@ -28,6 +28,9 @@ DIRAC_PARAMS = {
     "wgan-gp": ("lam", 1.0),
 }
 MODE_COLOURS = {"simultaneous": "C3", "alternating": "C0", "continuous": "k"}
+# Starts farther out show nothing new (the field's structure is within a few units of (0, 0)),
+# and from about 1e154 on squared distances overflow in the plots.
+FARTHEST_START = 1e6
 
 
 class DiracPanel:
@@ -153,11 +156,24 @@ class DiracPanel:
         return dirac.make_variant(setting["variant"], **params)
 
     @classmethod
-    def draw(cls, fig: Figure, setting: dict) -> Figure:
-        """Draw a setting on `fig`; ValueError or FloatingPointError for a bad one."""
-        variant = cls.make_variant(setting)
+    def check(cls, setting: dict) -> None:
+        """ValueError naming the first value of a setting that cannot be drawn."""
+        cls.make_variant(setting)
         if not setting["modes"]:
             raise ValueError("tick at least one of simultaneous, alternating, continuous")
+        for key, label in (("theta0", "start θ"), ("psi0", "start ψ")):
+            value = setting[key]
+            if not (np.isfinite(value) and abs(value) <= FARTHEST_START):
+                raise ValueError(
+                    f"{label} = {value:g} is too far out to draw: use a start within "
+                    f"±{FARTHEST_START:g} of (0, 0)"
+                )
+
+    @classmethod
+    def draw(cls, fig: Figure, setting: dict) -> Figure:
+        """Draw a setting on `fig`; ValueError or FloatingPointError for a bad one."""
+        cls.check(setting)
+        variant = cls.make_variant(setting)
         lr, steps, start = setting["lr"], setting["steps"], (setting["theta0"], setting["psi0"])
         fig.clear()
         ax_t, ax_r = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
@@ -206,18 +222,31 @@ class DiracPanel:
         )
 
     def update(self) -> None:
-        """Redraw the current setting, or show why it cannot be drawn."""
+        """Redraw the current setting, or show in the message line why it cannot be drawn
+        (the picture of the last setting that could be drawn stays)."""
         setting = self.setting()
         try:
-            self.draw(self.figure, setting)
+            self.check(setting)
             text = self.describe(setting)
-        except (ValueError, FloatingPointError) as err:
-            self.error = str(err)
-            show_message(self.message, str(err), "error")
+        except ValueError as err:  # names the value
+            self._fail(str(err))
+            return
+        try:
+            self.draw(self.figure, setting)
+            png = png_bytes(self.figure)
+        except FloatingPointError as err:  # the simulation says where it blew up
+            self._fail(str(err))
+            return
+        except Exception as err:  # anything else: still a message, never a kernel-log traceback
+            self._fail(f"could not draw this setting: {error_line(err)}")
             return
         self.error = None
         show_message(self.message, text, "info")
-        show_png(self.output, png_bytes(self.figure), "Dirac-GAN")
+        show_png(self.output, png, "Dirac-GAN")
+
+    def _fail(self, text: str) -> None:
+        self.error = text
+        show_message(self.message, text, "error")
 
     def static_figure(self) -> Figure:
         """The panel's default setting as a pyplot figure: the static copy under the panel."""

@@ -50,6 +50,15 @@ def show_message(line: widgets.HTML, text: str, kind: str = "info") -> None:
     line.value = f'<div style="color:{colour}">{mark}{escaped}</div>' if text else ""
 
 
+def error_line(err: BaseException, limit: int = 300) -> str:
+    """An exception as one readable line for a message: its type and its words on one line
+    (a traceback's many lines would not fit, and the kernel's log is where students never
+    look), cut at `limit` characters."""
+    words = " ".join(str(err).split())
+    text = f"{type(err).__name__}: {words}" if words else type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def latest_evaluation(trainer) -> tuple[dict, str]:
     """The latest entry of `trainer.evals` ({} if none), and " (at step N)" when it is from an
     earlier step than the trainer's, for a title to say so. A live view reads the evaluations an
