@@ -242,17 +242,21 @@ def test_an_error_while_drawing_is_a_one_line_message():
     assert panel.progress.bar_style == "danger" and not panel.train_button.disabled
 
 
-def test_divergence_is_a_message_with_the_history_kept(monkeypatch):
+def test_divergence_is_a_warning_naming_the_step(monkeypatch):
     class Diverging(Trainer):
         def train_step(self):
             super().train_step()
             if self.step == 7:
-                self._stats[6, 0] = float("inf")
+                with torch.no_grad():
+                    for weight in self.G.parameters():
+                        weight.fill_(float("inf"))
 
     monkeypatch.setattr(panel_base, "Trainer", Diverging)
     panel = MNISTPanel(TINY, live_every=5, n=50)
     panel.train(wait=True)
-    assert "training diverged at step 7" in message(panel)
+    assert message(panel).startswith("⚠ training diverged at step 8:")
+    assert "trained" not in message(panel) and panel.progress.bar_style == "warning"
+    assert panel.diverged_at == 8
     assert panel.trainer is not None and not panel.running and not panel.train_button.disabled
 
 

@@ -208,21 +208,33 @@ def test_wasserstein_without_a_constraint_gets_a_note_not_an_error():
     assert panel.message.value == ""
 
 
-def test_divergence_is_reported_in_the_panel_with_the_history_kept(monkeypatch):
-    class Diverging(Trainer):
-        def train_step(self):
-            super().train_step()
-            if self.step == 7:
-                self._stats[6, 1] = float("nan")
+class Diverging(Trainer):
+    """A trainer whose generator turns to NaN after step 7: step 8's losses are NaN."""
 
+    def train_step(self):
+        super().train_step()
+        if self.step == 7:
+            with torch.no_grad():
+                for weight in self.G.parameters():
+                    weight.fill_(float("nan"))
+
+
+def test_divergence_is_a_warning_naming_the_step_with_the_history_kept(monkeypatch):
     monkeypatch.setattr(panel_base, "Trainer", Diverging)
     panel = TrainPanel(TINY, live_every=5)
     panel.train(wait=True)  # no exception escapes
-    assert "training diverged at step 7" in message(panel)
-    assert panel.error.startswith("training diverged")
-    assert panel.progress.bar_style == "danger"
+    text = message(panel)
+    assert text.startswith("⚠ training diverged at step 8:") and "trained" not in text
+    assert "#8a5a00" in panel.message.value  # a warning, neither green success nor red error
+    assert panel.diverged_at == 8 and panel.error.startswith("training diverged at step 8")
+    assert panel.progress.bar_style == "warning"
     assert panel.trainer is not None and not panel.running
+    assert len(panel.history) == panel.trainer.step  # everything recorded is kept
+    # The last finite networks are scored and drawn at the step training reached.
+    assert panel.history.evals[-1]["step"] == panel.trainer.step == panel.view.last_step
     assert not panel.train_button.disabled
+    panel.train(wait=True)  # a new run starts afresh
+    assert panel.diverged_at == 8  # (the patched trainer diverges again)
 
 
 def test_an_error_while_drawing_is_a_one_line_message_in_the_panel():

@@ -77,11 +77,14 @@ class ProgressForwarder:
 class TrainingPanel:
     """Train / Stop buttons, a progress bar with a status line, a message line and an output
     for the live view, and the background run behind them. See the module docstring for what a
-    subclass provides; `panel.trainer` holds the last run (also after Stop or divergence)."""
+    subclass provides; `panel.trainer` holds the last run (also after Stop or divergence),
+    `panel.error` the message of a run or setting that failed (None if all went well), and
+    `panel.diverged_at` the step at which the last run diverged (None if it did not)."""
 
     def __init__(self):
         self.trainer = None
         self.error: str | None = None
+        self.diverged_at: int | None = None
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
         self._lock = threading.Lock()  # orders Stop's message and the run's last one
@@ -150,6 +153,7 @@ class TrainingPanel:
             return None
         self._stop_event.clear()
         self._active = True
+        self.diverged_at = None
         self._set_running(True, config)
         if wait:
             self._run(config)
@@ -206,10 +210,8 @@ class TrainingPanel:
             try:
                 self.trainer.fit(callbacks)
             except DivergenceError as err:
-                kind, text = "error", str(err)
-                # The trainer is back at its last finite networks: score and show those.
-                for callback in callbacks:
-                    callback.on_train_end(self.trainer)
+                self.diverged_at = err.step
+                kind, text = "warning", self.divergence_message(err, callbacks)
             else:
                 text = self.closing_message(config)
         except Exception as err:  # a device not available, a figure that cannot be drawn, ...
@@ -217,12 +219,29 @@ class TrainingPanel:
         finally:
             with self._lock:
                 self._active = False
-                self.error = text if kind == "error" else None
+                self.error = None if kind == "ok" else text
                 self._set_running(False)
                 if self.trainer is not None:
                     self.show_progress(self.trainer)
-                self.progress.bar_style = "danger" if kind == "error" else "success"
+                self.progress.bar_style = {"ok": "success", "warning": "warning"}.get(
+                    kind, "danger"
+                )
                 self.say(text, kind)
+
+    def divergence_message(self, err: DivergenceError, callbacks: list) -> str:
+        """Finish a diverged run (the trainer is back at its last finite networks: score them
+        and draw them) and say what happened, naming the step."""
+        text = (
+            f"training diverged at step {err.step}: a loss or gradient became NaN or Inf. "
+            "Shown: the last networks that were still finite. A smaller learning rate or a "
+            "regulariser may keep the run stable."
+        )
+        try:
+            for callback in callbacks:
+                callback.on_train_end(self.trainer)
+        except Exception as draw_err:  # the divergence stays the news
+            text += f" (The last frame could not be drawn: {error_line(draw_err)}.)"
+        return text
 
     def make_trainer(self, config: TrainConfig) -> Trainer:
         """The run's Trainer (a panel for images also loads its classifier here)."""

@@ -22,6 +22,7 @@ MESSAGE_STYLES = {
     "info": ("#333", ""),
     "note": ("#8a5a00", "Note: "),
     "ok": ("#1b5e20", ""),
+    "warning": ("#8a5a00", "⚠ "),
     "error": ("#b00020", "⚠ "),
 }
 
