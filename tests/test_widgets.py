@@ -23,8 +23,10 @@ import torch
 
 from gan_toy import panels
 from gan_toy.config import TrainConfig
+from gan_toy.data import make_mixture
 from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, RunEvaluations, TrainPanel
 from gan_toy.panels import base as panel_base
+from gan_toy.panels.points import describe_metrics, reverse_kl_text
 from gan_toy.train import Trainer
 
 matplotlib.use("Agg")
@@ -118,6 +120,32 @@ def test_train_uses_the_controls_and_shows_the_result():
     shown_png(panel.output)
     assert not panel.train_button.disabled and panel.stop_button.disabled
     assert not any(c.disabled for c in panel.controls)
+
+
+def test_closing_message_says_what_a_collapsed_blob_is():
+    ring = make_mixture("ring")
+    blob = {"modes_covered": 0, "high_quality": 0.0, "reverse_kl": math.nan}
+    text = describe_metrics(blob, ring, [0, 0, 0, 0.6, 0.4, 0, 0, 0])
+    assert text.startswith("0 of 8 modes, 0% high quality, reverse KL undefined (no high-quality")
+    assert "nan" not in text.lower()
+    assert "still one blob between the modes" in text and "nearest to 2 of the 8 centres" in text
+    assert "within 3σ = 0.06 of a centre" in text and "more steps" in text and "remedy" in text
+    spread = describe_metrics(blob, ring, [0.125] * 8)
+    assert "spread around 8 of the 8 modes" in spread and "one blob" not in spread
+    good = {"modes_covered": 8, "high_quality": 0.36, "reverse_kl": 0.0123}
+    assert describe_metrics(good, ring, [0.125] * 8) == (
+        "8 of 8 modes, 36% high quality, reverse KL 0.01"
+    )
+    assert reverse_kl_text(math.nan) == "undefined (no high-quality samples)"
+
+
+def test_a_run_without_high_quality_samples_never_says_nan():
+    panel = TrainPanel(TINY.replace(steps=5), live_every=5)
+    panel.train(wait=True)
+    m = panel.history.evals[-1]
+    assert m["high_quality"] == 0 and math.isnan(m["reverse_kl"])  # 5 steps: still a blob
+    assert "nan" not in message(panel).lower()
+    assert "reverse KL undefined (no high-quality samples)" in message(panel)
 
 
 def test_train_button_trains_in_a_thread_and_stop_keeps_what_was_trained():

@@ -1,12 +1,17 @@
-"""The 2D lab panel: a GAN on the ring or the grid, with the live view of live_points.py."""
+"""The 2D lab panel: a GAN on the ring or the grid, with the live view of live_points.py, and
+its closing message, which says what the mode metrics mean for the picture a student sees."""
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 
 from gan_toy.config import TrainConfig, pick
+from gan_toy.metrics import mode_shares
 from gan_toy.panels.base import RunEvaluations, control
 from gan_toy.panels.display import show_png
 from gan_toy.panels.gan_panel import GANPanel
@@ -17,6 +22,35 @@ from gan_toy.train import Trainer
 # 512) and latent (64 instead of 256 dimensions), so that 2,000 steps with the live view take
 # seconds on a laptop CPU. The game, the losses and the failure modes are the same.
 LAB_CONFIG = TrainConfig(batch_size=256, z_dim=64, steps=pick(2000, 200))
+
+
+def reverse_kl_text(kl: float) -> str:
+    """The reverse KL as a student reads it: NaN means there was no histogram to compare."""
+    return "undefined (no high-quality samples)" if math.isnan(kl) else f"{kl:.2f}"
+
+
+def describe_metrics(m: dict, mixture, shares) -> str:
+    """The mode metrics `m` of a run on `mixture` in words. `shares` (metrics.mode_shares: the
+    fraction of samples nearest to each centre) says where the generator is when no sample is
+    high quality yet, which is how a short run usually ends: a blob between the modes."""
+    k, hq = mixture.n_modes, m["high_quality"]
+    text = (
+        f"{m['modes_covered']} of {k} modes, {100 * hq:.3g}% high quality, reverse KL "
+        f"{reverse_kl_text(m['reverse_kl'])}"
+    )
+    if hq > 0:
+        return text
+    near = int((np.asarray(shares) >= 0.1).sum())  # centres with a tenth of the samples or more
+    where = (
+        f"still one blob between the modes (its samples are nearest to {near} of the {k} centres)"
+        if near <= 2
+        else f"still spread around {near} of the {k} modes without matching one"
+    )
+    return (
+        f"{text}. The generator is {where}, so no sample is within 3σ = "
+        f"{3 * mixture.sigma:.2g} of a centre yet; more steps, another seed or a remedy "
+        "change this."
+    )
 
 
 class TrainPanel(GANPanel):
@@ -58,11 +92,9 @@ class TrainPanel(GANPanel):
 
     def closing_message(self, config: TrainConfig) -> str:
         m = self.trainer.evals[-1]  # the run's last step, scored by RunEvaluations
-        return (
-            f"{self.how_far(config)}: {m['modes_covered']} of {self.trainer.source.n_modes} "
-            f"modes, {100 * m['high_quality']:.3g}% high quality, reverse KL "
-            f"{m['reverse_kl']:.2f}"
-        )
+        samples = self.trainer.sample(self.evaluation_samples(config))
+        shares = mode_shares(samples, self.trainer.source.centres).numpy()
+        return f"{self.how_far(config)}: {describe_metrics(m, self.trainer.source, shares)}"
 
     def static_figure(self, **changes) -> Figure:
         """Train the panel's default setting (with `changes`, TrainConfig fields) here, without
