@@ -200,11 +200,11 @@ def test_stop_says_stopping_until_the_run_has_ended():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"unroll": 3, "update": "simultaneous"}, "unroll=3 with simultaneous=True"),
-        ({"g_steps": 2, "update": "simultaneous"}, "simultaneous=True takes one update"),
+        ({"unroll": 3, "update": "simultaneous"}, "unroll steps = 3 with updates = simultaneous"),
+        ({"g_steps": 2, "update": "simultaneous"}, "got D steps / round = 1, G steps / round = 2"),
         ({"steps": -5}, "steps must be > 0, got -5"),
-        ({"reg": "gp", "reg_weight": -1.0}, "regulariser weight gp=-1.0 must be >= 0"),
-        ({"reg": "clip", "reg_weight": 0.0}, "clip must be > 0, got 0.0"),
+        ({"reg": "gp", "reg_weight": -1.0}, "weight of regulariser gp = -1.0 must be >= 0"),
+        ({"reg": "clip", "reg_weight": 0.0}, "weight (clip bound) must be > 0, got 0.0"),
     ],
 )
 def test_invalid_settings_show_a_message_instead_of_training(changes, expected):

@@ -26,6 +26,7 @@ from gan_toy.config import TrainConfig
 from gan_toy.data import make_mixture
 from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, RunEvaluations, TrainPanel
 from gan_toy.panels import base as panel_base
+from gan_toy.panels.display import in_control_words
 from gan_toy.panels.points import describe_metrics, reverse_kl_text
 from gan_toy.train import Trainer
 
@@ -206,11 +207,19 @@ def test_stop_is_acknowledged_at_once_and_then_shows_how_the_run_ended():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"unroll": 3, "update": "simultaneous"}, "unroll=3 with simultaneous=True"),
-        ({"d_steps": 2, "update": "simultaneous"}, "simultaneous=True takes one update"),
+        (
+            {"unroll": 3, "update": "simultaneous"},
+            "unroll steps = 3 with updates = simultaneous: unrolling needs alternating updates; "
+            "set unroll steps = 0 or updates = alternating",
+        ),
+        (
+            {"d_steps": 2, "update": "simultaneous"},
+            "updates = simultaneous takes one update of each player per step, got "
+            "D steps / round = 2, G steps / round = 1",
+        ),
         ({"steps": 0}, "steps must be > 0, got 0"),
-        ({"reg": "r1", "reg_weight": -1.0}, "regulariser weight r1=-1.0 must be >= 0"),
-        ({"reg": "clip", "reg_weight": 0.0}, "clip must be > 0, got 0.0"),
+        ({"reg": "r1", "reg_weight": -1.0}, "weight of regulariser r1 = -1.0 must be >= 0"),
+        ({"reg": "clip", "reg_weight": 0.0}, "weight (clip bound) must be > 0, got 0.0"),
     ],
 )
 def test_invalid_settings_show_a_message_instead_of_training(changes, expected):
@@ -218,6 +227,7 @@ def test_invalid_settings_show_a_message_instead_of_training(changes, expected):
     for name, value in changes.items():
         getattr(panel, name).value = value
     assert expected in message(panel) and expected in panel.error
+    assert not re.search(r"\w=|d_steps|simultaneous=|unroll=", message(panel))  # no field names
     assert "#b00020" in panel.message.value  # shown as an error
     assert panel.train_button.disabled
     assert panel.train(wait=True) is None and panel.trainer is None  # nothing ran
@@ -225,6 +235,20 @@ def test_invalid_settings_show_a_message_instead_of_training(changes, expected):
         default = TrainPanel(TINY)
         getattr(panel, name).value = getattr(default, name).value
     assert panel.error is None and not panel.train_button.disabled
+
+
+def test_messages_name_settings_as_the_controls_do():
+    words = {"unroll": "unroll steps", "simultaneous": "updates", "steps": "steps"}
+    shown = {"simultaneous": {"True": "simultaneous"}}
+    assert in_control_words("unroll=3 with simultaneous=True: set unroll=0", words, shown) == (
+        "unroll steps = 3 with updates = simultaneous: set unroll steps = 0"
+    )
+    assert in_control_words("unroll must be >= 0, got -1", words) == (
+        "unroll steps must be >= 0, got -1"
+    )
+    # only a setting written name=value, or opening the message, is a setting
+    assert in_control_words("it steps on: unroll it", words) == "it steps on: unroll it"
+    assert in_control_words("gamma must be > 0", {}) == "gamma must be > 0"
 
 
 def test_wasserstein_without_a_constraint_gets_a_note_not_an_error():
@@ -395,7 +419,7 @@ def test_dirac_panel_reports_the_eigenvalues_and_draws():
 def test_dirac_panel_shows_bad_settings_as_messages():
     panel = DiracPanel(variant="r1")
     panel.strength.value = -1.0
-    assert "gamma must be a finite number >= 0" in message(panel)
+    assert message(panel) == "⚠ strength must be a finite number >= 0, got -1.0"
     assert panel.error is not None
     panel.strength.value = 0.5
     assert panel.error is None

@@ -124,7 +124,7 @@ class TrainingPanel:
         try:
             config = self.config()
         except Exception as err:  # a ConfigError names the bad value; anything else, its type
-            self.error = str(err) if isinstance(err, ConfigError) else error_line(err)
+            self.error = self.explain(err) if isinstance(err, ConfigError) else error_line(err)
             self.say(self.error, "error")
             self.train_button.disabled = True
             return None
@@ -132,6 +132,10 @@ class TrainingPanel:
         self.train_button.disabled = self.running
         self.say(self.hint(config), "note")
         return config
+
+    def explain(self, err: ConfigError) -> str:
+        """A ConfigError of the controls' settings, as the panel shows it."""
+        return str(err)
 
     # --- training ---------------------------------------------------------------------------------
     @property

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from gan_toy import dirac
 from gan_toy.panels.base import control
-from gan_toy.panels.display import error_line, png_bytes, show_message, show_png
+from gan_toy.panels.display import error_line, in_control_words, png_bytes, show_message, show_png
 
 # The one parameter of each variant that the panel exposes, with its default.
 DIRAC_PARAMS = {
@@ -228,8 +228,9 @@ class DiracPanel:
         try:
             self.check(setting)
             text = self.describe(setting)
-        except ValueError as err:  # names the value
-            self._fail(str(err))
+        except ValueError as err:  # names the value, as the variant's parameter
+            param = DIRAC_PARAMS.get(setting["variant"], ("",))[0]
+            self._fail(in_control_words(str(err), {param: "strength"} if param else {}))
             return
         try:
             self.draw(self.figure, setting)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -49,6 +50,28 @@ def show_message(line: widgets.HTML, text: str, kind: str = "info") -> None:
     colour, mark = MESSAGE_STYLES[kind]
     escaped = html.escape(text, quote=False)
     line.value = f'<div style="color:{colour}">{mark}{escaped}</div>' if text else ""
+
+
+def in_control_words(text: str, words: dict[str, str], shown: dict | None = None) -> str:
+    """A settings error as the controls say it. `words` maps the setting names a message may
+    use (TrainConfig fields, a Dirac-GAN variant's parameter) to the controls' labels; `shown`
+    maps a name to {value as the message writes it: value as its control shows it}.
+
+    Config errors name a setting `name=value` anywhere ("unroll=3 with simultaneous=True") or
+    as the message's first word ("steps must be > 0"); those are the two forms rewritten here:
+    "unroll steps = 3 with updates = simultaneous", "steps must be > 0"."""
+    if not words:
+        return text
+    shown = shown or {}
+    names = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+    def setting(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        if value is not None:
+            return f"{words[name]} = {shown.get(name, {}).get(value, value)}"
+        return words[name] if match.start() == 0 else match.group(0)
+
+    return re.sub(rf"\b({names})\b(?:=([^\s,;:]+))?", setting, text)  # one pass
 
 
 def error_line(err: BaseException, limit: int = 300) -> str:

@@ -9,16 +9,35 @@ the panel's starting config unchanged. A subclass adds the controls that choose 
 
 from __future__ import annotations
 
+import re
+
 import ipywidgets as widgets
 
-from gan_toy.config import LOSSES, TrainConfig
+from gan_toy.config import LOSSES, ConfigError, TrainConfig
 from gan_toy.panels.base import TrainingPanel, control
+from gan_toy.panels.display import in_control_words
 from gan_toy.regularizers import REGULARIZERS
 
 # Regulariser menu: TrainConfig.regs names, plus WGAN's weight clipping (TrainConfig.clip).
 REG_CHOICES = [("none", "")] + [(f"{r.name}: {r.summary}", r.name) for r in REGULARIZERS.values()]
 REG_CHOICES.append(("clip: WGAN weight clipping (weight = bound c)", "clip"))
 LIPSCHITZ = ("gp", "sn", "clip")  # what makes a Wasserstein critic meaningful
+
+# The TrainConfig fields the controls set, as the controls' labels say them, so that a message
+# about settings that do not fit names what the student sees (display.in_control_words).
+CONTROL_WORDS = {
+    "loss": "loss",
+    "clip": "weight (clip bound)",
+    "lr_d": "D learning rate",
+    "lr_g": "G learning rate",
+    "d_steps": "D steps / round",
+    "g_steps": "G steps / round",
+    "unroll": "unroll steps",
+    "simultaneous": "updates",
+    "steps": "steps",
+    "seed": "seed",
+}
+SHOWN_VALUES = {"simultaneous": {"True": "simultaneous", "False": "alternating"}}
 
 
 def lr_slider(description: str, value: float):
@@ -149,6 +168,12 @@ class GANPanel(TrainingPanel):
             seed=self.seed.value,
         )
         return config.validate()
+
+    def explain(self, err: ConfigError) -> str:
+        """The config's message in the controls' words ("unroll steps = 3", not "unroll=3");
+        a regulariser's weight is the "weight" control."""
+        text = in_control_words(str(err), CONTROL_WORDS, SHOWN_VALUES)
+        return re.sub(r"regulariser weight ([\w-]+)=", r"weight of regulariser \1 = ", text)
 
     @staticmethod
     def hint(config: TrainConfig) -> str:
