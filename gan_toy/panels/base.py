@@ -202,6 +202,7 @@ class TrainingPanel:
     def _run(self, config: TrainConfig) -> None:
         # The training thread: train, then say how it went in the panel, never in a traceback.
         kind, text = "ok", ""
+        self.trainer = None  # a run that fails to start leaves no trainer of an earlier run
         try:
             self.trainer = self.make_trainer(config)
             self._started = time.perf_counter()  # the run's time leaves out loading

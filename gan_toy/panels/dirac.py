@@ -227,12 +227,12 @@ class DiracPanel:
         setting = self.setting()
         try:
             self.check(setting)
-            text = self.describe(setting)
         except ValueError as err:  # names the value, as the variant's parameter
             param = DIRAC_PARAMS.get(setting["variant"], ("",))[0]
             self._fail(in_control_words(str(err), {param: "strength"} if param else {}))
             return
         try:
+            text = self.describe(setting)
             self.draw(self.figure, setting)
             png = png_bytes(self.figure)
         except FloatingPointError as err:  # the simulation says where it blew up

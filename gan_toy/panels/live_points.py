@@ -5,6 +5,10 @@ The figure's artists are built once and updated in place (dots moved, image data
 lines extended), then rendered to a PNG. A redraw costs tens of milliseconds, about as much as
 ten training steps, so the view redraws every `every` steps but skips a redraw while plotting
 has already taken more than `max_share` of the run's time.
+
+The modes covered and the high-quality fraction are read from `trainer.evals`, which an
+evaluation callback ahead of the view records (ModesOverTime, or the panels' RunEvaluations):
+the view never scores samples itself.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class LiveView:
     """Training callback: samples, D's surface with the generator's push, losses, gradient norm
     and modes covered, updated in place.
 
+    `n` samples are drawn as dots; the title shows the latest entry of `trainer.evals`.
     `on_frame(png_bytes)` receives each rendered frame (the panel puts it in an Output widget).
     Redraws happen at the start, every `every` steps and at the end; a scheduled redraw is
     skipped while plotting has taken more than `max_share` of the run's time (None: never skip).
