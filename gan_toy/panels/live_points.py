@@ -280,8 +280,11 @@ class LiveView:
         self._modes.set_data(eval_steps, modes)
         self._hq.set_data(eval_steps, 100 * hq)
 
-    def render(self) -> bytes:
-        """The current frame as PNG bytes (blitted onto the cached background when it can)."""
+    def render(self, full: bool = False) -> bytes:
+        """The current frame as PNG bytes, blitted onto the cached background when it can
+        (`full=True`: axes, ticks and labels are drawn again first)."""
+        if full:
+            self._background = None
         fig = self.figure
         if not self.blit:
             return png_bytes(fig)
