@@ -245,9 +245,9 @@ class TrainingPanel:
     def divergence_message(self, err: DivergenceError, callbacks: list) -> str:
         """Finish a diverged run (the trainer is back at its last finite networks: score them
         and draw them) and say what happened, naming the step."""
+        what = QUANTITY_WORDS.get(err.quantity, err.quantity)
         text = (
-            f"training diverged at step {err.step}: {QUANTITY_WORDS.get(err.quantity, err.quantity)}"
-            " became NaN or Inf. "
+            f"training diverged at step {err.step}: {what} became NaN or Inf. "
             "Shown: the last networks that were still finite. A smaller learning rate or a "
             "regulariser may keep the run stable."
         )
