@@ -20,7 +20,7 @@ from benchmarks.bench_trainer import plain_loop
 from benchmarks.common import add_machine_options, parse, rate
 from gan_toy import TrainConfig
 from gan_toy.batched import BatchedTrainer
-from gan_toy.train import resolve_device
+from gan_toy.devices import resolve_device
 
 
 def main(argv=None):

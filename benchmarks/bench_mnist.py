@@ -28,7 +28,7 @@ import torch
 from gan_toy import TrainConfig, Trainer
 from gan_toy.data import MNISTData, load_subset
 from gan_toy.data.sources import MNISTSource
-from gan_toy.train import float32_precision
+from gan_toy.devices import float32_precision
 
 if __package__ in (None, ""):  # run as `python benchmarks/NAME.py`: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

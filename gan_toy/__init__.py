@@ -10,11 +10,12 @@ from gan_toy.callbacks import ModesOverTime, ProgressBar, StopFlag
 from gan_toy.checkpoint import Checkpointer, load_checkpoint, save_checkpoint
 from gan_toy.config import ConfigError, TrainConfig, fast_mode, pick
 from gan_toy.data import GaussianMixture, grid, make_mixture, ring
+from gan_toy.devices import resolve_device
 from gan_toy.history import History
 from gan_toy.losses import LOSSES, get_loss
 from gan_toy.metrics import mode_metrics
 from gan_toy.regularizers import REGULARIZERS
-from gan_toy.train import DivergenceError, StopTraining, Trainer, resolve_device, train
+from gan_toy.train import DivergenceError, StopTraining, Trainer, train
 
 __version__ = "0.1.0"
 

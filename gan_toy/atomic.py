@@ -43,8 +43,12 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     """`obj` as indented JSON at `path`, atomically. NaN and ±Inf become null (JSON has none)."""
-    text = json.dumps(_finite(obj), indent=2, default=str, allow_nan=False) + "\n"
-    return atomic_write(path, lambda f: f.write(text.encode()))
+    data = (json.dumps(_finite(obj), indent=2, default=str, allow_nan=False) + "\n").encode()
+
+    def write(f: IO[bytes]) -> None:
+        f.write(data)
+
+    return atomic_write(path, write)
 
 
 def _finite(obj: Any) -> Any:

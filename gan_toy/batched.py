@@ -24,6 +24,7 @@ from torch.func import vmap
 
 from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.data import make_mixture
+from gan_toy.devices import resolve_device
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
 from gan_toy.nets import make_discriminator, make_generator
@@ -33,79 +34,20 @@ from gan_toy.regularizers import (
     penalty_weights,
     total_penalty,
 )
-from gan_toy.train import DivergenceError, resolve_device
+from gan_toy.stacked import StackedOptimizer, by_run, stack_linear_layers, stacked_mlp
+from gan_toy.train import CHECK_EVERY
 from gan_toy.unrolled import adam_unroll
 
 # Settings every run of a batch must share (they fix shapes or the code path).
 SHARED = (
-    "data",
-    "z_dim",
-    "hidden",
-    "loss",
-    "steps",
-    "batch_size",
-    "simultaneous",
-    "optimizer",
-    "betas",
-    "clip",
-    "unroll",
-    "unroll_order",
-    "device",
-    "eval_samples",
+    *("data", "z_dim", "hidden", "loss", "steps", "batch_size", "simultaneous", "optimizer"),
+    *("betas", "clip", "unroll", "unroll_order", "device", "eval_samples"),
 )
 
 
-def _stack_linear_layers(modules) -> list[torch.Tensor]:
-    """[W1, b1, W2, b2, ...] with a leading run dimension, from K identical nn.Sequential MLPs."""
-    layers = [[p.detach() for p in m.parameters()] for m in modules]
-    return [torch.stack(ps).clone() for ps in zip(*layers)]
-
-
-def stacked_mlp(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Apply K MLPs at once: x (K, n, in) -> (K, n, out), ReLU between layers."""
-    n_layers = len(params) // 2
-    for i in range(n_layers):
-        weight, bias = params[2 * i], params[2 * i + 1]
-        x = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
-        if i < n_layers - 1:
-            x = torch.relu(x)
-    return x
-
-
-def _per_run(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """Reshape a (K,) tensor to broadcast against a (K, ...) tensor."""
-    return values.view(-1, *[1] * (like.dim() - 1))
-
-
-class StackedOptimizer:
-    """Adam or SGD over stacked parameters with a learning rate per run and a mask of runs
-    that update at this call. Follows torch.optim.Adam's arithmetic step for step, so a run
-    here matches a run trained with torch.optim.Adam alone."""
-
-    def __init__(self, params, kind: str, lr: torch.Tensor, betas=(0.9, 0.999), eps=1e-8):
-        self.params, self.kind, self.lr = params, kind, lr
-        self.betas, self.eps = betas, eps
-        self.exp_avg = [torch.zeros_like(p) for p in params]
-        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
-        self.t = torch.zeros(lr.shape[0], device=lr.device)  # updates done, per run
-
-    @torch.no_grad()
-    def step(self, grads, active: torch.Tensor) -> None:
-        if self.kind == "sgd":
-            for p, g in zip(self.params, grads):
-                p.sub_(_per_run(self.lr * active, p) * g)
-            return
-        b1, b2 = self.betas
-        self.t += active
-        t = self.t.clamp_min(1)  # runs that never updated are masked below anyway
-        step_size = self.lr / (1 - b1**t)
-        bias2_sqrt = torch.sqrt(1 - b2**t)
-        for p, g, m, v in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
-            on = _per_run(active, p).bool()
-            m.copy_(torch.where(on, m.lerp(g, 1 - b1), m))
-            v.copy_(torch.where(on, v * b2 + (1 - b2) * g * g, v))
-            denom = v.sqrt() / _per_run(bias2_sqrt, p) + self.eps
-            p.copy_(torch.where(on, p - _per_run(step_size, p) * m / denom, p))
+def squared_norms(grads) -> torch.Tensor:
+    """(K,): each run's squared gradient norm over all stacked tensors."""
+    return torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0)
 
 
 class BatchedTrainer:
@@ -139,8 +81,8 @@ class BatchedTrainer:
                 torch.manual_seed(c.seed)
                 gens.append(make_generator(c.z_dim, c.hidden))
                 discs.append(make_discriminator(2, c.hidden))
-        self.g_params = [p.to(self.device).requires_grad_() for p in _stack_linear_layers(gens)]
-        self.d_params = [p.to(self.device).requires_grad_() for p in _stack_linear_layers(discs)]
+        self.g_params = [p.to(self.device).requires_grad_() for p in stack_linear_layers(gens)]
+        self.d_params = [p.to(self.device).requires_grad_() for p in stack_linear_layers(discs)]
 
         def per_run(name):
             return torch.tensor([float(getattr(c, name)) for c in self.configs], device=self.device)
@@ -166,6 +108,11 @@ class BatchedTrainer:
         self.step = 0
         self._stats = torch.zeros(first.steps, self.K, len(STAT_NAMES), device=self.device)
         self.steps_per_second = math.nan
+        # A run that diverges is frozen at its last finite state while the others train on:
+        # run k -> (first bad step, the quantity that went non-finite).
+        self.diverged: dict[int, tuple[int, str]] = {}
+        self._checked = 0
+        self._last_good = self._snapshot()
 
     # --- random draws, run by run, in Trainer's order ------------------------------------------
     def _draw(self, runs, fn, shape):
@@ -175,9 +122,10 @@ class BatchedTrainer:
             out[k] = fn(self.rngs[k])
         return out
 
-    def _noise_std(self) -> torch.Tensor | None:
+    def _noise_std(self) -> torch.Tensor:
+        """(K,): each run's instance-noise std at this step (0 for runs without noise)."""
         if "noise" not in self.weights:
-            return None
+            return torch.zeros(self.K, device=self.device)
         return self.weights["noise"] * noise_fraction(self.step, self.config.steps)
 
     # --- the players ------------------------------------------------------------------------------
@@ -187,7 +135,7 @@ class BatchedTrainer:
     def discriminate(self, x: torch.Tensor, params=None) -> torch.Tensor:
         return stacked_mlp(params or self.d_params, x)
 
-    def _penalty(self, d_params, real, fake, eps) -> torch.Tensor:
+    def _penalty(self, d_params, real, fake, eps) -> torch.Tensor | float:
         """(K,): w_run · penalty_run summed over regularisers, each over its own run's samples."""
         K, B = self.K, real.shape[1]
 
@@ -275,14 +223,15 @@ class BatchedTrainer:
     def _simultaneous_step(self) -> None:
         # Both players' gradients at the same point, as Trainer._simultaneous_step.
         K, B, zd = self.K, self.config.batch_size, self.config.z_dim
-        runs, everyone = range(K), torch.ones(K, device=self.device)
+        runs = self._live(range(K))
+        everyone = self._mask(runs)
         noise = self._noise_std()
         fake = self.generate(self._draw(runs, self._randn(B, zd), (B, zd)))
         real = self._draw(runs, lambda g: self.source.sample(B, generator=g), (B, 2))
         noisy = self._runs_with("noise", runs)
         if noisy:
-            real = real + _per_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
-            fake = fake + _per_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
+            real = real + by_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
+            fake = fake + by_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
         total, d_loss, real_out, fake_out = self._d_loss(
             self.d_params, real, fake.detach(), self._gp_eps(runs)
         )
@@ -292,7 +241,7 @@ class BatchedTrainer:
         self.opt_d.step(d_grads, everyone)
         self.opt_g.step(g_grads, everyone)
         clip_weights(self.d_params, self.config.clip)
-        g_norm = sum(g.pow(2).flatten(1).sum(1) for g in g_grads).sqrt()
+        g_norm = squared_norms(g_grads).sqrt()
         self._record(d_loss, g_loss.detach(), real_out, fake_out, g_norm)
 
     def _record(self, d_loss, g_loss, real_out, fake_out, g_norm) -> None:
@@ -306,9 +255,8 @@ class BatchedTrainer:
         mixture = self.source
         max_d = max(self.d_steps)
         for i in range(max_d):
-            runs = [k for k in range(K) if i >= max_d - self.d_steps[k]]
-            active = torch.zeros(K, device=self.device)
-            active[runs] = 1.0
+            runs = self._live(k for k in range(K) if i >= max_d - self.d_steps[k])
+            active = self._mask(runs)
             z = self._draw(runs, self._randn(B, zd), (B, zd))
             real = self._draw(runs, lambda g: mixture.sample(B, generator=g), (B, 2))
             keep_graph = i == max_d - 1 and max(self.g_steps) > 0
@@ -316,8 +264,8 @@ class BatchedTrainer:
                 fake = self.generate(z)
             noisy = self._runs_with("noise", runs)
             if noisy:
-                real = real + _per_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
-                noisy_fake = fake + _per_run(noise, fake) * self._draw(
+                real = real + by_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
+                noisy_fake = fake + by_run(noise, fake) * self._draw(
                     noisy, self._randn(B, 2), (B, 2)
                 )
             else:
@@ -331,22 +279,30 @@ class BatchedTrainer:
             clip_weights(self.d_params, self.config.clip)
         g_loss = g_norm = torch.zeros(K, device=self.device)
         for j in range(max(self.g_steps)):
-            runs = [k for k in range(K) if j < self.g_steps[k]]
-            active = torch.zeros(K, device=self.device)
-            active[runs] = 1.0
+            runs = self._live(k for k in range(K) if j < self.g_steps[k])
+            active = self._mask(runs)
             if j > 0:
                 z = self._draw(runs, self._randn(B, zd), (B, zd))
                 fake = self.generate(z)
             noisy = self._runs_with("noise", runs)
             if noisy:
-                fake = fake + _per_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
+                fake = fake + by_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
             per_run = self._g_loss(real, fake)
             grads = torch.autograd.grad(per_run.sum(), self.g_params)
-            norm_sq = sum(g.pow(2).flatten(1).sum(1) for g in grads)
+            norm_sq = squared_norms(grads)
             self.opt_g.step(grads, active)
             g_loss = torch.where(active.bool(), per_run.detach(), g_loss)
             g_norm = torch.where(active.bool(), norm_sq.sqrt(), g_norm)
         self._record(d_loss, g_loss, real_out, fake_out, g_norm)
+
+    def _live(self, runs) -> list[int]:
+        """The runs among `runs` that have not diverged."""
+        return [k for k in runs if k not in self.diverged]
+
+    def _mask(self, runs) -> torch.Tensor:
+        active = torch.zeros(self.K, device=self.device)
+        active[list(runs)] = 1.0
+        return active
 
     def _randn(self, *shape):
         return lambda g: torch.randn(*shape, device=self.device, generator=g)
@@ -356,27 +312,70 @@ class BatchedTrainer:
 
     # --- the loop and results ------------------------------------------------------------------
     def fit(self, until: int | None = None) -> list[History]:
+        """Train to `until` steps (default: config.steps) and return one History per run.
+
+        A run whose statistics or weights become NaN/Inf is frozen at its last finite state
+        (checked every CHECK_EVERY steps) and reported by `run_status()`; the others go on.
+        """
         until = self.config.steps if until is None else min(until, self.config.steps)
         start_step, start = self.step, time.perf_counter()
         while self.step < until:
             self.train_step()
+            if self.step % CHECK_EVERY == 0 or self.step == until:
+                self._check_finite()
         elapsed = time.perf_counter() - start
         if self.step > start_step and elapsed > 0:
             self.steps_per_second = (self.step - start_step) / elapsed
-        self._check_finite()
         return self.histories
 
+    def _state(self) -> list[torch.Tensor]:
+        """Every stacked tensor a run's state lives in (dimension 0 indexes the runs)."""
+        moments = [*self.opt_g.exp_avg, *self.opt_g.exp_avg_sq]
+        moments += [*self.opt_d.exp_avg, *self.opt_d.exp_avg_sq]
+        return [*self.g_params, *self.d_params, *moments, self.opt_g.t, self.opt_d.t]
+
+    def _snapshot(self) -> list[torch.Tensor]:
+        return [t.detach().clone() for t in self._state()]
+
     def _check_finite(self) -> None:
-        stats = self._stats[: self.step]
-        bad = ~torch.isfinite(stats)
-        if bool(bad.any()):
-            step, run, col = bad.nonzero()[0].tolist()
-            raise DivergenceError(step + 1, f"{STAT_NAMES[col]} of run {run}", self.histories[run])
+        """Freeze every live run that went non-finite since the last check, at its state then."""
+        if self.step == self._checked:
+            return
+        rows = torch.isfinite(self._stats[self._checked : self.step]).all(dim=2)  # (steps, K)
+        weights = torch.stack([p.detach().flatten(1).isfinite().all(1) for p in self._state()[:-2]])
+        weights_ok = weights.all(dim=0).tolist()
+        for k in self._live(range(self.K)):
+            bad_rows = (~rows[:, k]).nonzero()
+            if len(bad_rows):
+                row = int(bad_rows[0])
+                col = int((~torch.isfinite(self._stats[self._checked + row, k])).nonzero()[0])
+                self.diverged[k] = (self._checked + row + 1, STAT_NAMES[col])
+            elif not weights_ok[k]:
+                self.diverged[k] = (self.step, "a network weight")
+            else:
+                continue
+            with torch.no_grad():
+                for current, saved in zip(self._state(), self._last_good):
+                    current[k] = saved[k]
+        self._checked = self.step
+        self._last_good = self._snapshot()
+
+    def run_status(self) -> list[dict]:
+        """Per run: "ok" or "diverged", the steps it completed (or its first bad step) and the
+        quantity that went non-finite."""
+        return [
+            {"status": "diverged", "step": self.diverged[k][0], "quantity": self.diverged[k][1]}
+            if k in self.diverged
+            else {"status": "ok", "step": self.step, "quantity": None}
+            for k in range(self.K)
+        ]
 
     @property
     def histories(self) -> list[History]:
+        """One History per run; a diverged run's ends at the step before it diverged."""
         stats = self._stats[: self.step].cpu().numpy()
-        return [History(stats[:, k], [], self.output_kind) for k in range(self.K)]
+        ends = [self.diverged[k][0] - 1 if k in self.diverged else self.step for k in range(self.K)]
+        return [History(stats[: ends[k], k], [], self.output_kind) for k in range(self.K)]
 
     @torch.no_grad()
     def sample(self, n: int = 2500, seed: int = 1234) -> torch.Tensor:

@@ -7,6 +7,8 @@ checkpoint.py; the lab panels' live views are callbacks too (panels/).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ProgressBar:
     """A tqdm.auto progress bar (a widget in notebooks, text in a terminal), updated every
@@ -15,7 +17,7 @@ class ProgressBar:
     def __init__(self, every: int = 50, desc: str | None = None):
         self.every = every
         self.desc = desc
-        self.bar = None
+        self.bar: Any = None  # a tqdm bar once training begins
 
     def on_train_begin(self, trainer) -> None:
         from tqdm.auto import tqdm

@@ -11,6 +11,7 @@ One high-quality sample is enough to count a mode, so read `modes_covered` toget
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
@@ -112,7 +113,7 @@ def label_metrics(probs: torch.Tensor) -> dict:
     counts = torch.bincount(modes, minlength=n_modes).cpu().double()
     p = counts / counts.sum()
     nz = p > 0
-    result = {
+    result: dict[str, Any] = {
         "modes_covered": int(nz.sum()),
         "high_quality": int((confidence.min(dim=1).values >= CONFIDENT).sum()) / len(probs),
         "reverse_kl": float((p[nz] * torch.log(p[nz] * n_modes)).sum()),

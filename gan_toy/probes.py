@@ -130,7 +130,13 @@ def vanishing_gradient_probe(
     def summary(out):
         return float(gan_loss.reported(out).mean())
 
-    record = {"d_iter": [], "g_grad_norm": [], "d_real": [], "d_fake": [], "d_loss": []}
+    record: dict[str, list] = {
+        "d_iter": [],
+        "g_grad_norm": [],
+        "d_real": [],
+        "d_fake": [],
+        "d_loss": [],
+    }
     for it in range(d_iters + 1):
         real = noisy(mixture.sample(batch_size, generator=rng))
         with torch.no_grad():

@@ -168,6 +168,7 @@ def total_penalty(
     params = list(params)
     for name, weight in penalty_weights(weights).items():
         reg = REGULARIZERS[name]
+        assert reg.penalty is not None  # every penalty-kind regulariser has one
         if reg.on_weights:
             value = reg.penalty(params, per_run=per_run)
         else:

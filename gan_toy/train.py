@@ -17,7 +17,7 @@ backward asks autograd for G's gradients only, so no work is spent on D's weight
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import math
 import time
 
@@ -25,8 +25,10 @@ import torch
 
 from gan_toy.config import TrainConfig
 from gan_toy.data.sources import make_source
+from gan_toy.devices import float32_precision, resolve_device
 from gan_toy.history import STAT_NAMES, History
 from gan_toy.losses import get_loss
+from gan_toy.memory import SAMPLE_CHUNK
 from gan_toy.nets import make_nets
 from gan_toy.regularizers import (
     apply_spectral_norm,
@@ -37,17 +39,15 @@ from gan_toy.regularizers import (
 )
 from gan_toy.unrolled import unrolled_generator_loss
 
-# How often (in steps) the loop checks for NaN/Inf; the failing step is still found exactly.
+# How often (in steps) the loop checks for NaN/Inf, at the latest (it also checks before every
+# callback it calls); the failing step is still found exactly.
 CHECK_EVERY = 25
-# Samples are generated in chunks of this many, to bound memory (26,000 Stacked MNIST samples
-# through a DCGAN would need gigabytes at once; 2,500 points are one chunk).
-SAMPLE_CHUNK = 2500
 
 
 class DivergenceError(RuntimeError):
-    """A loss or gradient became NaN or Inf. `.step` is the first bad step and `.history` the
-    record of every step before it; the trainer's networks are rolled back to the last check
-    at which they were finite."""
+    """A loss, gradient or weight became NaN or Inf. `.step` is the first bad step and
+    `.history` the record of every step before it; the trainer is rolled back to the last check
+    at which everything was finite (its `step` says which), so it can be saved or scored."""
 
     def __init__(self, step: int, quantity: str, history: History):
         super().__init__(
@@ -63,41 +63,10 @@ class StopTraining(Exception):
     """Raise from a callback (or set `trainer.stop_requested`) to end training early."""
 
 
-def resolve_device(name: str = "auto") -> torch.device:
-    """'auto' picks CUDA, then Apple MPS, then the CPU; other names are used as given."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} asked for, but CUDA is not available; use cpu or auto")
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device 'mps' asked for, but MPS is not available; use cpu or auto")
-    return torch.device(name)
-
-
-@contextlib.contextmanager
-def float32_precision(device: torch.device, tf32: bool):
-    """Let CUDA matmuls and convolutions use TF32 (or not) inside the block, then restore the
-    global settings as they were. Other devices are left alone."""
-    if device.type != "cuda":
-        yield
-        return
-    saved = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
-    torch.set_float32_matmul_precision("high" if tf32 else "highest")
-    torch.backends.cudnn.allow_tf32 = tf32
-    try:
-        yield
-    finally:
-        torch.set_float32_matmul_precision(saved[0])
-        torch.backends.cudnn.allow_tf32 = saved[1]
-
-
 def make_optimizer(params, config: TrainConfig, lr: float) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(config.betas))
+        beta1, beta2 = config.betas
+        return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2))
     return torch.optim.SGD(params, lr=lr)
 
 
@@ -296,11 +265,12 @@ class Trainer:
             with float32_precision(self.device, self.config.tf32):
                 while self.step < until and not self.stop_requested:
                     self.train_step()
-                    if self.step % CHECK_EVERY == 0 or self.step == until:
+                    due = [cb for cb, every in stepped if self.step % every == 0]
+                    # Callbacks save and evaluate: they must never see a diverged state.
+                    if due or self.step % CHECK_EVERY == 0 or self.step == until:
                         self._check_finite()
-                    for cb, every in stepped:
-                        if self.step % every == 0:
-                            cb.on_step_end(self)
+                    for cb in due:
+                        cb.on_step_end(self)
         except StopTraining:
             pass
         finally:
@@ -313,27 +283,54 @@ class Trainer:
         return self.history
 
     def _check_finite(self) -> None:
-        """Raise DivergenceError at the first non-finite step since the last check."""
+        """Raise DivergenceError at the first non-finite step since the last check, after
+        rolling the whole run (networks, optimisers, random stream, step) back to that check.
+
+        A step is bad when a statistic it recorded is NaN/Inf, or, for the last step, when its
+        update left a non-finite weight behind (the loss that would show it comes a step later).
+        """
         if self.step == self._checked:
             return
-        rows = self._stats[self._checked : self.step]
-        finite = torch.isfinite(rows)
-        if bool(finite.all()):
+        finite = torch.isfinite(self._stats[self._checked : self.step])
+        weights_ok = torch.stack([p.isfinite().all() for p in self._parameters()]).all()
+        if bool(finite.all()) and bool(weights_ok):
             self._checked = self.step
             self._last_good = self._snapshot()
             return
-        bad_row, bad_col = (~finite).nonzero()[0].tolist()
-        bad_step = self._checked + bad_row + 1
+        if bool(finite.all()):
+            bad_step, quantity = self.step, "a network weight"
+        else:
+            bad_row, bad_col = (~finite).nonzero()[0].tolist()
+            bad_step, quantity = self._checked + bad_row + 1, STAT_NAMES[bad_col]
         history = History(self._stats[: bad_step - 1].cpu().numpy(), self.evals, self.output_kind)
-        self.G.load_state_dict(self._last_good["G"])
-        self.D.load_state_dict(self._last_good["D"])
-        raise DivergenceError(bad_step, STAT_NAMES[bad_col], history)
+        self._restore(self._last_good)
+        raise DivergenceError(bad_step, quantity, history)
+
+    def _parameters(self) -> list[torch.Tensor]:
+        return [*self.G.parameters(), *self.D.parameters()]
 
     def _snapshot(self) -> dict:
-        return {
-            "G": {k: v.detach().clone() for k, v in self.G.state_dict().items()},
-            "D": {k: v.detach().clone() for k, v in self.D.state_dict().items()},
-        }
+        """Everything a rollback needs, copied: the state of the run after `self.step` steps."""
+        return copy.deepcopy(
+            {
+                "step": self.step,
+                "G": self.G.state_dict(),
+                "D": self.D.state_dict(),
+                "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(),
+                "rng": self.rng.get_state(),
+            }
+        )
+
+    def _restore(self, snapshot: dict) -> None:
+        snapshot = copy.deepcopy(snapshot)  # the optimisers keep references to what they load
+        self.G.load_state_dict(snapshot["G"])
+        self.D.load_state_dict(snapshot["D"])
+        self.opt_g.load_state_dict(snapshot["opt_g"])
+        self.opt_d.load_state_dict(snapshot["opt_d"])
+        self.rng.set_state(snapshot["rng"])
+        self.step = self._checked = snapshot["step"]
+        self.evals = [e for e in self.evals if e["step"] <= self.step]
 
     def last_stats(self) -> dict[str, float]:
         """The statistics of the last completed step by name (STAT_NAMES), as floats."""

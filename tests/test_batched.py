@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from gan_toy import ConfigError, TrainConfig, Trainer
-from gan_toy.batched import BatchedTrainer, StackedOptimizer
+from gan_toy.batched import BatchedTrainer
 from gan_toy.losses import get_loss
+from gan_toy.stacked import StackedOptimizer
 
 torch.set_num_threads(1)
 
@@ -117,3 +118,22 @@ def test_runs_must_share_shape_settings_and_say_which():
         BatchedTrainer([TINY.replace(regs={"sn": 1.0})])
     with pytest.raises(ConfigError, match="at least one"):
         BatchedTrainer([])
+
+
+def test_a_diverging_run_is_frozen_and_reported_while_the_others_train_on():
+    healthy, wild = TINY.replace(steps=60), TINY.replace(steps=60, lr_d=1e30, lr_g=1e30)
+    batched = BatchedTrainer([healthy, wild, healthy.replace(seed=1)])
+    histories = batched.fit()
+    status = batched.run_status()
+    assert [s["status"] for s in status] == ["ok", "diverged", "ok"]
+    assert status[0]["step"] == 60 and 1 <= status[1]["step"] < 60 and status[1]["quantity"]
+    assert len(histories[0]) == 60 and len(histories[1]) == status[1]["step"] - 1
+    assert np.isfinite(histories[1].stats).all()
+    # The frozen run keeps its last finite networks, so it can still be scored.
+    assert all(torch.isfinite(p[1]).all() for p in batched.g_params + batched.d_params)
+    assert all(np.isfinite(m["high_quality"]) for m in batched.evaluate(200))
+    # The healthy runs are exactly what they would have been without the wild one.
+    alone = BatchedTrainer([healthy, healthy.replace(seed=1)])
+    alone.fit()
+    for mine, theirs in ((0, 0), (2, 1)):
+        np.testing.assert_allclose(histories[mine].stats, alone.histories[theirs].stats, rtol=1e-5)

@@ -5,7 +5,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from gan_toy import dirac
-from gan_toy.dirac import VARIANTS, distance_to_equilibrium, make_variant, simulate, step_factor
+from gan_toy.dirac.plots import plot_field, plot_trajectories
+from gan_toy.dirac.registry import DIRAC_GANS, make_variant
+from gan_toy.dirac.simulate import MODES, distance_to_equilibrium, simulate, step_factor
 
 LR = 0.1
 START = (1.0, 1.0)
@@ -71,7 +73,7 @@ def _wgan(t, p):
     return p * t
 
 
-# (name, params, L_G minimised by G, L_D maximised by D), written out independently of dirac.py.
+# (name, params, L_G minimised by G, L_D maximised by D), written out independently of gan_toy.
 OBJECTIVES = [
     ("gan", {}, _gan, _gan),
     ("ns", {}, lambda t, p: _softplus(p * t), _gan),  # -f(-ψθ) = log(1 + exp(ψθ))
@@ -100,7 +102,7 @@ def test_field_is_gradient_of_explicit_objective(name, params, loss_g, loss_d):
     np.testing.assert_allclose(dpsi, fd_psi, atol=1e-7)
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", sorted(DIRAC_GANS))
 def test_field_matches_each_variants_own_objectives(name):
     variant, (theta, psi) = make_variant(name), _grid()
     h = 1e-6
@@ -123,7 +125,7 @@ def test_instance_noise_field_matches_monte_carlo():
 
 def test_field_is_vectorised():
     theta, psi = np.zeros((3, 4)) + 0.5, np.linspace(-1, 1, 4)
-    for name in VARIANTS:
+    for name in DIRAC_GANS:
         dtheta, dpsi = make_variant(name).field(theta, psi)
         assert dtheta.shape == dpsi.shape == (3, 4), name
     traj = simulate("r1", np.array([1.0, -1.0, 0.5]), 1.0, LR, 10)
@@ -179,7 +181,7 @@ def test_non_saturating_flow_spirals_in_slowly():
     assert r[2000:].min() > 0.4
 
 
-@pytest.mark.parametrize("mode", dirac.MODES)
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "name, params, steps",
     [("r1", {"gamma": 1.0}, 300), ("r1", {"gamma": 0.3}, 800), ("weight-penalty", {}, 300)]
@@ -205,7 +207,7 @@ def test_step_factor_predicts_convergence_rate():
     assert (r[-1] / r[200]) ** (1 / 800) == pytest.approx(step_factor(variant, LR), abs=5e-4)
 
 
-@pytest.mark.parametrize("mode", dirac.MODES)
+@pytest.mark.parametrize("mode", MODES)
 def test_wgan_clip_does_not_converge(mode):
     variant = make_variant("wgan-clip", c=0.5)
     traj = simulate(variant, *START, LR, 600, mode, substeps=2)
@@ -214,7 +216,7 @@ def test_wgan_clip_does_not_converge(mode):
     assert r.min() > 0.45  # settles on (or near) the circle of radius c, never at 0
 
 
-@pytest.mark.parametrize("mode", dirac.MODES)
+@pytest.mark.parametrize("mode", MODES)
 def test_wgan_gp_settles_away_from_the_data(mode):
     # λ = g0 = 1: the one-sided field vanishes at (-2λg0, 0), where trajectories from (1, 1) end.
     traj = simulate(make_variant("wgan-gp", lam=1.0, g0=1.0), *START, LR, 500, mode, substeps=2)
@@ -240,7 +242,7 @@ def test_alternating_uses_updated_theta():
 def test_make_variant_bad_name_lists_choices():
     with pytest.raises(ValueError, match="'dirac-gan'") as err:
         make_variant("dirac-gan")
-    assert all(name in str(err.value) for name in VARIANTS)
+    assert all(name in str(err.value) for name in DIRAC_GANS)
 
 
 @pytest.mark.parametrize(
@@ -262,7 +264,7 @@ def test_simulate_bad_arguments():
 
 
 def test_registry_names_and_labels():
-    for name, cls in VARIANTS.items():
+    for name, cls in DIRAC_GANS.items():
         variant = cls()
         assert variant.name == name and variant.label.startswith(variant.title)
     assert make_variant("r1", gamma=0.5).label == "R1 (γ=0.5)"
@@ -275,7 +277,7 @@ def test_registry_names_and_labels():
 )
 def test_plot_field(name, kind):
     ax = Figure().subplots()
-    assert dirac.plot_field(name, ax=ax, kind=kind, n=7, density=0.3) is ax
+    assert plot_field(name, ax=ax, kind=kind, n=7, density=0.3) is ax
     assert ax.get_title() == make_variant(name).label
     assert "θ" in ax.get_xlabel() and "ψ" in ax.get_ylabel()
     assert ax.get_aspect() == 1.0
@@ -283,9 +285,45 @@ def test_plot_field(name, kind):
 
 def test_plot_trajectories():
     ax = Figure().subplots()
-    dirac.plot_trajectories("gan", ax=ax, steps=50)
+    plot_trajectories("gan", ax=ax, steps=50)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    for mode in dirac.MODES:
+    for mode in MODES:
         assert any(label.startswith(mode) for label in labels)
     assert any("equilibrium" in label for label in labels)
     assert ax.get_title() == "GAN (minimax)"
+
+
+@pytest.mark.parametrize("name", sorted(DIRAC_GANS))
+def test_plots_draw_what_each_variant_says_about_itself(name):
+    variant = make_variant(name)
+    ax = plot_field(variant, ax=Figure().subplots(), n=5)
+    bounds = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == ":")
+    if variant.psi_bound is None:
+        assert bounds == []
+    else:
+        assert bounds == [-variant.psi_bound, variant.psi_bound]
+    marks = [line for line in ax.get_lines() if line.get_marker() == "X"]
+    expected = variant.stationary_points()
+    assert len(marks) == (1 if len(expected) else 0)
+    if marks:
+        np.testing.assert_array_equal(np.stack(marks[0].get_data(), axis=1), expected)
+        assert marks[0].get_label() == variant.stationary_label
+
+
+def test_wgan_gp_stationary_points_are_where_the_one_sided_fields_vanish():
+    variant = make_variant("wgan-gp", lam=0.7, g0=1.5)
+    (left, right) = variant.stationary_points()
+    # (-2λg0, 0) is the zero of the field for ψ > 0, (+2λg0, 0) the one for ψ < 0.
+    for (theta, psi), side in [(left, 1e-12), (right, -1e-12)]:
+        np.testing.assert_allclose(variant.field(theta, psi + side), (0.0, 0.0), atol=1e-9)
+    assert make_variant("wgan-clip", c=0.3).psi_bound == 0.3
+    assert all(make_variant(n).psi_bound is None for n in DIRAC_GANS if n != "wgan-clip")
+
+
+def test_gan_toy_dirac_keeps_its_names():
+    old = """Consensus GAN InstanceNoise MODES NonSaturatingGAN Penalised R1 R2 Roth VARIANTS WGAN
+    WGANClip WGANGP WeightPenalty d2f_gan df_gan distance_to_equilibrium f_gan make_variant
+    plot_field plot_trajectories simulate step_factor""".split()
+    assert set(old) <= set(dirac.__all__)
+    assert dirac.VARIANTS is dirac.DIRAC_GANS is DIRAC_GANS
+    assert dirac.simulate is simulate and dirac.plot_field is plot_field

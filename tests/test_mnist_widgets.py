@@ -164,9 +164,12 @@ def test_train_button_runs_in_a_thread_and_stop_is_heard_within_a_second():
     [
         ({"unroll": 3, "update": "simultaneous"}, "unroll=3 with simultaneous=True"),
         ({"g_steps": 2, "update": "simultaneous"}, "simultaneous=True takes one update"),
-        ({"steps": -5}, "steps must be > 0, got -5"),
-        ({"reg": "gp", "reg_weight": -1.0}, "regulariser weight gp=-1.0 must be >= 0"),
-        ({"reg": "clip", "reg_weight": 0.0}, "clip must be > 0, got 0.0"),
+        ({"steps": -5}, "steps must be a whole number from 1 to 100,000,000, got -5"),
+        (
+            {"reg": "gp", "reg_weight": -1.0},
+            "regs: weight gp=-1.0 (float) must be a finite number >= 0",
+        ),
+        ({"reg": "clip", "reg_weight": 0.0}, "clip must be None or a finite number > 0, got 0.0"),
     ],
 )
 def test_invalid_settings_show_a_message_instead_of_training(changes, expected):

@@ -21,6 +21,21 @@ from gan_toy.config import TrainConfig  # noqa: E402
 from gan_toy.data import make_mixture  # noqa: E402
 from gan_toy.history import History  # noqa: E402
 from gan_toy.losses import get_loss  # noqa: E402
+from gan_toy.plots.animation import Animation, Frame, Snapshots, animate, animation_html  # noqa: E402
+from gan_toy.plots.curves import (  # noqa: E402
+    moving_average,
+    plot_history,
+    plot_modes_over_time,
+    smoothing_window,
+)
+from gan_toy.plots.points import (  # noqa: E402
+    discriminator_surface,
+    plot_density,
+    plot_discriminator,
+    plot_generator_gradient_field,
+    plot_samples,
+)
+from gan_toy.plots.summary import plot_run  # noqa: E402
 from gan_toy.train import Trainer  # noqa: E402
 
 
@@ -37,7 +52,7 @@ class Evaluate:
 def run():
     torch.set_num_threads(1)
     trainer = Trainer(TrainConfig(steps=60, batch_size=64))
-    snaps = plots.Snapshots(every=30, n=200, surface=True, resolution=32)
+    snaps = Snapshots(every=30, n=200, surface=True, resolution=32)
     trainer.fit([Evaluate(), snaps])
     return SimpleNamespace(trainer=trainer, snaps=snaps)
 
@@ -70,37 +85,37 @@ def linear_critic(weight=(1.0, 0.0)):
 # --- samples and density ------------------------------------------------------------------------
 def test_plot_samples_draws_every_sample_over_the_centres(run):
     samples = run.trainer.sample(300)
-    ax = plots.plot_samples(samples, run.trainer.mixture, hq_circles=True)
+    ax = plot_samples(samples, run.trainer.source, hq_circles=True)
     dots = scatter_with_label(ax, "generator")
     np.testing.assert_allclose(dots.get_offsets(), samples.numpy())
     assert len(scatter_with_label(ax, "true centres").get_offsets()) == 8
     assert len(ax.patches) == 8  # one 3σ circle per centre
-    assert ax.patches[0].get_radius() == pytest.approx(3 * run.trainer.mixture.sigma)
+    assert ax.patches[0].get_radius() == pytest.approx(3 * run.trainer.source.sigma)
     assert ax.get_aspect() == 1.0
     assert ax.get_legend() is not None and len(ax.get_legend().get_texts()) == 3
 
 
 @pytest.mark.parametrize("name, lim", [("ring", 3.0), ("grid", 6.0)])
 def test_view_follows_the_mixture(name, lim):
-    ax = plots.plot_samples(np.zeros((5, 2)), make_mixture(name))
+    ax = plot_samples(np.zeros((5, 2)), make_mixture(name))
     assert ax.get_xlim() == pytest.approx((-lim, lim))
     assert ax.get_ylim() == pytest.approx((-lim, lim))
 
 
 def test_samples_outside_the_view_are_counted():
     points = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, -7.0], [1.0, 1.0]])
-    ax = plots.plot_samples(points, make_mixture("ring"))
+    ax = plot_samples(points, make_mixture("ring"))
     assert "2 of 4 samples outside the view" in ax.get_xlabel()
-    ax = plots.plot_samples(points[[0, 3]], make_mixture("ring"))
+    ax = plot_samples(points[[0, 3]], make_mixture("ring"))
     assert "outside" not in ax.get_xlabel()
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda x: plots.plot_samples(x),
-        lambda x: plots.plot_density(x, make_mixture("ring")),
-        lambda x: plots.plot_discriminator((linear_critic(), "critic"), samples=x),
+        lambda x: plot_samples(x),
+        lambda x: plot_density(x, make_mixture("ring")),
+        lambda x: plot_discriminator((linear_critic(), "critic"), samples=x),
     ],
     ids=["samples", "density", "discriminator"],
 )
@@ -113,7 +128,7 @@ def test_samples_of_the_wrong_shape_raise_naming_the_shape(call, shape):
 def test_plot_density_is_a_log_scaled_histogram(run):
     mixture = make_mixture("ring")
     real = mixture.sample(400, generator=torch.Generator().manual_seed(0))
-    ax = plots.plot_density(real, mixture)
+    ax = plot_density(real, mixture)
     (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
     assert isinstance(mesh.norm, LogNorm)
     assert mesh.get_array().sum() == 400  # every sample binned once
@@ -121,7 +136,7 @@ def test_plot_density_is_a_log_scaled_histogram(run):
     assert colorbar_labels(ax.figure) == ["samples per bin (log scale)"]
     assert len(scatter_with_label(ax, "true centres").get_offsets()) == 8
 
-    ax = plots.plot_density(run.trainer, n=300)  # a trainer: its own fixed-latent samples
+    ax = plot_density(run.trainer, n=300)  # a trainer: its own fixed-latent samples
     inside = (run.trainer.sample(300).abs() < 3).all(dim=1).sum().item()
     (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
     assert (mesh.get_array().sum() or 0) == inside
@@ -131,10 +146,10 @@ def test_plot_density_is_a_log_scaled_histogram(run):
 # --- discriminator and gradient field -------------------------------------------------------------
 def test_probability_surface_is_sigmoid_of_the_logit(run):
     d = run.trainer.D
-    xs, ys, values = plots.discriminator_surface(d, "probability", 3.0, resolution=7)
+    xs, ys, values = discriminator_surface(d, "probability", 3.0, resolution=7)
     point = torch.tensor([[xs[2], ys[5]]], dtype=torch.float32)
     assert values[5, 2] == pytest.approx(torch.sigmoid(d(point)).item(), rel=1e-5)
-    ax = plots.plot_discriminator(run.trainer, samples=run.trainer.sample(100))
+    ax = plot_discriminator(run.trainer, samples=run.trainer.sample(100))
     (label,) = colorbar_labels(ax.figure)
     assert "probability" in label
     assert ax.collections[0].levels[0] == 0 and ax.collections[0].levels[-1] == 1
@@ -142,17 +157,17 @@ def test_probability_surface_is_sigmoid_of_the_logit(run):
 
 
 def test_critic_surface_shows_raw_values():
-    ax = plots.plot_discriminator((linear_critic((1.0, 0.0)), "critic"), make_mixture("grid"))
+    ax = plot_discriminator((linear_critic((1.0, 0.0)), "critic"), make_mixture("grid"))
     (label,) = colorbar_labels(ax.figure)
     assert "critic" in label and "probability" not in label
     levels = ax.collections[0].levels  # D(x) = x1 over [-6, 6]: not squashed into (0, 1)
     assert levels[0] <= -5.9 and levels[-1] >= 5.9
-    plots.plot_discriminator((linear_critic((0.0, 0.0)), "critic"))  # flat: no warning (-W error)
+    plot_discriminator((linear_critic((0.0, 0.0)), "critic"))  # flat: no warning (-W error)
 
 
 def test_discriminator_needs_a_known_output_kind():
     with pytest.raises(ValueError, match="'logit'.*probability.*critic"):
-        plots.plot_discriminator((linear_critic(), "logit"))
+        plot_discriminator((linear_critic(), "logit"))
 
 
 def test_plotting_leaves_the_run_untouched():
@@ -161,7 +176,7 @@ def test_plotting_leaves_the_run_untouched():
     before = {k: v.clone() for k, v in trainer.D.state_dict().items()}
     grads = [p.grad.clone() for p in trainer.D.parameters()]
     rng, global_rng = trainer.rng.get_state(), torch.get_rng_state()
-    plots.plot_run(trainer, n=200, field=True)
+    plot_run(trainer, n=200, field=True)
     after = trainer.D.state_dict()
     for key, value in before.items():  # spectral norm's u, v included
         assert torch.equal(value, after[key]), key
@@ -179,7 +194,7 @@ def quiver_of(ax):
 def test_ns_push_points_up_the_discriminator(run):
     d = run.trainer.D
     points = np.random.default_rng(1).uniform(-2.5, 2.5, size=(300, 2))  # spread over the view
-    ax = plots.plot_generator_gradient_field(run.trainer, samples=points, n_arrows=40)
+    ax = plot_generator_gradient_field(run.trainer, samples=points, n_arrows=40)
     base, arrows = quiver_of(ax)
     assert 0 < len(base) <= 40
     x = torch.tensor(base, dtype=torch.float32, requires_grad=True)
@@ -196,10 +211,10 @@ def test_push_on_a_linear_critic_is_along_its_weight(loss):
         D=linear_critic((1.0, 0.0)),
         loss=get_loss(loss),
         output_kind="critic",
-        mixture=make_mixture("ring"),
+        source=make_mixture("ring"),
         sample=lambda n: torch.as_tensor(points[:n], dtype=torch.float32),
     )
-    ax = plots.plot_generator_gradient_field(stub, samples=points, surface=False)
+    ax = plot_generator_gradient_field(stub, samples=points, surface=False)
     _, arrows = quiver_of(ax)
     assert (arrows[:, 0] > 0).all()  # every sample is pushed towards larger x1 ...
     np.testing.assert_allclose(arrows[:, 1], 0, atol=1e-7)  # ... and only that way
@@ -208,13 +223,17 @@ def test_push_on_a_linear_critic_is_along_its_weight(loss):
 
 # --- training curves -----------------------------------------------------------------------------
 def test_moving_average_is_trailing():
-    np.testing.assert_allclose(plots.moving_average([1, 2, 3, 4], 2), [1.5, 2.5, 3.5])
-    np.testing.assert_allclose(plots.moving_average([1, 2], 5), [1, 2])
+    np.testing.assert_allclose(moving_average([1, 2, 3, 4], 2), [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(moving_average([1, 2], 5), [1, 2])
+
+
+def test_smoothing_window_is_a_25th_of_the_run_within_1_and_250():
+    assert [smoothing_window(n) for n in (0, 10, 2500, 10**6)] == [1, 1, 100, 250]
 
 
 def test_plot_history_panels(run):
     history = run.trainer.history
-    fig = plots.plot_history(history, window=10)
+    fig = plot_history(history, window=10)
     losses, outputs, grads = fig.axes
     assert [t.get_text() for t in losses.get_legend().get_texts()] == ["D loss", "G loss"]
     raw, smooth = losses.get_lines()[:2]  # faint raw D loss, then its moving average
@@ -228,16 +247,16 @@ def test_plot_history_panels(run):
 
 def test_plot_history_critic_and_bad_axes():
     stats = np.abs(np.random.default_rng(0).normal(size=(30, 5))) + 0.1
-    fig = plots.plot_history(History(stats, output_kind="critic"))
+    fig = plot_history(History(stats, output_kind="critic"))
     assert fig.axes[1].get_ylabel() == "mean critic value"
     _, axes = plt.subplots(2)
     with pytest.raises(ValueError, match="three panels; got 2"):
-        plots.plot_history(History(stats), axes=axes)
+        plot_history(History(stats), axes=axes)
 
 
 def test_plot_modes_over_time(run):
     history = run.trainer.history
-    ax = plots.plot_modes_over_time(history, n_modes=8)
+    ax = plot_modes_over_time(history, n_modes=8)
     steps, modes = history.eval_series("modes_covered")
     line = ax.get_lines()[0]
     np.testing.assert_array_equal(line.get_xdata(), [20, 40, 60])
@@ -248,11 +267,11 @@ def test_plot_modes_over_time(run):
     np.testing.assert_allclose(right.get_lines()[0].get_ydata(), 100 * hq)
     assert len(ax.get_legend().get_texts()) == 3
     with pytest.raises(ValueError, match="no evaluations with 'modes_covered'"):
-        plots.plot_modes_over_time(History(np.zeros((3, 5))), 8)
+        plot_modes_over_time(History(np.zeros((3, 5))), 8)
 
 
 def test_plot_run_summary(run):
-    fig = plots.plot_run(run.trainer, n=300)
+    fig = plot_run(run.trainer, n=300)
     titles = [a.get_title() for a in fig.axes]
     for title in ("Generator samples", "Discriminator D(x)", "Generator gradient norm"):
         assert title in titles
@@ -260,7 +279,7 @@ def test_plot_run_summary(run):
     assert any(t.startswith("Mode coverage") for t in titles)  # the run has evaluations
     assert "step 60" in fig.get_suptitle() and "/8 modes" in fig.get_suptitle()
     assert fig.get_size_inches()[0] == 8
-    field = plots.plot_run(run.trainer, n=300, field=True)
+    field = plot_run(run.trainer, n=300, field=True)
     assert any(isinstance(c, Quiver) for a in field.axes for c in a.collections)
 
 
@@ -271,15 +290,15 @@ def test_snapshots_record_start_every_and_end(run):
     assert all(f.samples.shape == (200, 2) for f in snaps)
     assert all(f.surface.shape == (32, 32) for f in snaps)
     assert not np.allclose(snaps.frames[0].samples, snaps.frames[-1].samples)
-    assert snaps.mixture is run.trainer.mixture
+    assert snaps.mixture is run.trainer.source
 
 
 def test_animation_plays_in_static_html(run):
-    anim = plots.animate(run.snaps, interval=100)
-    assert isinstance(anim, FuncAnimation)
-    fig = anim._fig
+    anim = animate(run.snaps, interval=100)
+    assert isinstance(anim, Animation) and isinstance(anim, FuncAnimation)
+    fig = anim.figure
     assert plt.fignum_exists(fig.number)
-    html = plots.animation_html(anim)
+    html = animation_html(anim)
     assert not plt.fignum_exists(fig.number)  # closed: no extra static frame in the notebook
     assert "<script" in html
     for control in ("play_animation", "pause_animation", "next_frame", "previous_frame"):
@@ -290,79 +309,48 @@ def test_animation_plays_in_static_html(run):
 
 
 def test_animation_samples_only_and_errors():
-    snaps = plots.Snapshots()
+    snaps = Snapshots()
     with pytest.raises(ValueError, match="no snapshots recorded"):
-        plots.animate(snaps)
-    snaps.frames = [plots.Frame(0, np.zeros((20, 2))), plots.Frame(5, np.ones((20, 2)))]
-    anim = plots.animate(snaps, make_mixture("ring"))
-    assert len(anim._fig.axes) == 1  # no surface recorded: samples only
-    html = plots.animation_html(anim)
+        animate(snaps)
+    snaps.frames = [Frame(0, np.zeros((20, 2))), Frame(5, np.ones((20, 2)))]
+    anim = animate(snaps, make_mixture("ring"))
+    assert len(anim.figure.axes) == 1  # no surface recorded: samples only
+    html = animation_html(anim)
     assert len(re.findall(r"frames\[\d+\] = ", html)) == 2
-    snaps.frames.append(plots.Frame(9, np.zeros((20, 3))))
+    snaps.frames.append(Frame(9, np.zeros((20, 3))))
     with pytest.raises(ValueError, match=r"step 9 must have shape \(n, 2\), got \(20, 3\)"):
-        plots.animate(snaps)
-
-
-# --- live plot ---------------------------------------------------------------------------------
-def test_live_plot_headless_redraws_every_n_steps():
-    live = plots.LivePlot(every=20, n=100)
-    open_before = plt.get_fignums()
-    trainer = Trainer(TrainConfig(steps=40, batch_size=32))
-    trainer.fit([live])
-    assert live.redraws == 3 and live.last_step == 40  # steps 0, 20, 40; none repeated at end
-    assert "step 40" in live.figure.get_suptitle()
-    assert len(live.figure.axes) >= 4
-    assert plt.get_fignums() == open_before  # not a pyplot figure: no duplicate output
-    with pytest.raises(ValueError, match="every must be >= 1, got 0"):
-        plots.LivePlot(every=0)
-
-
-def test_live_plot_updates_one_display_in_place(monkeypatch):
-    import IPython.display
-
-    shown, updates = [], []
-    handle = SimpleNamespace(update=updates.append)
-
-    def fake_display(obj, display_id=False):
-        shown.append((obj, display_id))
-        return handle
-
-    monkeypatch.setattr(plots, "_in_notebook", lambda: True)
-    monkeypatch.setattr(IPython.display, "display", fake_display)
-    live = plots.LivePlot(every=50, n=100)
-    trainer = Trainer(TrainConfig(steps=50, batch_size=32))
-    trainer.fit([live])
-    assert live.redraws == 2  # steps 0 and 50 (the end: no repeat)
-    assert len(shown) == 1 and shown[0][1] is True
-    assert len(updates) == 1
-    assert all(image.data.startswith(b"\x89PNG") for image in [shown[0][0], *updates])
-
-
-def test_live_plot_draws_into_an_output_widget(run, monkeypatch):
-    import IPython.display
-
-    class FakeOutput:
-        entered = 0
-
-        def __enter__(self):
-            self.entered += 1
-
-        def __exit__(self, *exc):
-            return False
-
-    shown, cleared = [], []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
-    monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: cleared.append(wait))
-    output = FakeOutput()
-    live = plots.LivePlot(output=output, n=100, field=False)
-    live.on_train_begin(run.trainer)
-    live.on_train_end(run.trainer)  # same step: nothing new to draw
-    assert output.entered == 1 and cleared == [True] and len(shown) == 1
-    assert not any(isinstance(c, Quiver) for a in live.figure.axes for c in a.collections)
+        animate(snaps)
 
 
 def test_plot_samples_takes_a_label_for_real_data():
     ring = make_mixture("ring")
-    ax = plots.plot_samples(ring.sample(50), ring, label="real data")
+    ax = plot_samples(ring.sample(50), ring, label="real data")
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert "real data" in labels and "generator" not in labels
+
+
+# --- the package's names --------------------------------------------------------------------------
+OLD_NAMES = """CENTRE_STYLE COLOURBAR_LABELS CORNERS OUTPUT_KINDS SAMPLE_STYLE Frame Snapshots
+animate animation_html as_points discriminator_surface draw_run generator_push moving_average
+plot_d_outputs plot_density plot_discriminator plot_generator_gradient_field plot_grad_norm
+plot_history plot_losses plot_modes_over_time plot_run plot_samples run_figsize smoothing_window
+spread_subset view_limit""".split()
+
+
+def test_gan_toy_plots_keeps_its_names():
+    import importlib
+
+    for name in OLD_NAMES:
+        obj = getattr(plots, name)
+        module = getattr(obj, "__module__", None)
+        if module:  # functions and classes: the package re-exports the module's own object
+            assert getattr(importlib.import_module(module), name) is obj, name
+    assert set(OLD_NAMES) <= set(plots.__all__)
+
+
+def test_mnist_plots_re_exports_the_image_module():
+    from gan_toy import mnist_plots
+    from gan_toy.plots import images
+
+    for name in mnist_plots.__all__:
+        assert getattr(mnist_plots, name) is getattr(images, name) is getattr(plots, name)

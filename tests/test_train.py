@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from gan_toy import ConfigError, DivergenceError, StopFlag, TrainConfig, Trainer, train
+from gan_toy import (
+    ConfigError,
+    DivergenceError,
+    ModesOverTime,
+    StopFlag,
+    TrainConfig,
+    Trainer,
+    train,
+)
 
 torch.set_num_threads(1)
 
@@ -74,16 +82,17 @@ def test_simultaneous_takes_both_gradients_at_the_same_point():
     torch.testing.assert_close(params(sim.G), expected.detach())
 
 
-def test_nan_stops_with_the_step_and_keeps_history():
+def test_nan_stops_with_the_step_and_rolls_the_run_back_to_its_last_finite_state():
     trainer = Trainer(SMALL.replace(steps=60))
-    trainer.fit(until=10)
-    good = params(trainer.G).clone()
+    trainer.fit([ModesOverTime(every=10, n_samples=100)], until=10)
+    saved = {}
 
     class Poison:
         every = 1
 
         def on_step_end(self, t):
-            if t.step == 17:
+            if t.step == 17:  # the trainer checked step 17 before calling us: this state is good
+                saved.update(G=params(t.G).clone(), D=params(t.D).clone(), rng=t.rng.get_state())
                 with torch.no_grad():
                     next(t.D.parameters()).fill_(math.nan)
 
@@ -92,9 +101,37 @@ def test_nan_stops_with_the_step_and_keeps_history():
     err = info.value
     assert err.step == 18 and "step 18" in str(err)
     assert len(err.history) == 17 and np.isfinite(err.history.stats).all()
-    # the networks roll back to the last finite check (the end of the first fit, step 10)
-    assert torch.isfinite(params(trainer.D)).all()
-    assert torch.equal(good, params(trainer.G))
+    # Networks, random stream and step are back at the last finite check.
+    assert trainer.step == 17 and len(trainer.history) == 17
+    assert torch.equal(saved["G"], params(trainer.G)) and torch.equal(saved["D"], params(trainer.D))
+    assert torch.equal(saved["rng"], trainer.rng.get_state())
+    assert [e["step"] for e in trainer.evals] == [0, 10]
+
+
+def test_no_callback_ever_sees_non_finite_weights():
+    # An update that leaves an Inf weight behind while the step's losses were still finite
+    # (they are computed before the update): caught before any callback runs.
+    trainer = Trainer(SMALL.replace(steps=50))
+    real_step, seen = trainer.train_step, []
+
+    def step_then_overflow():
+        real_step()
+        if trainer.step == 5:
+            with torch.no_grad():
+                next(trainer.G.parameters()).view(-1)[0] = math.inf
+
+    trainer.train_step = step_then_overflow
+
+    class Watch:
+        every = 1
+
+        def on_step_end(self, t):
+            seen.append(bool(torch.isfinite(params(t.G)).all()))
+
+    with pytest.raises(DivergenceError, match="step 5: a network weight"):
+        trainer.fit([Watch()])
+    assert seen == [True] * 4
+    assert torch.isfinite(params(trainer.G)).all() and trainer.step == 4
 
 
 def test_stop_flag_ends_early_and_keeps_what_was_trained():

@@ -146,9 +146,12 @@ def test_train_button_trains_in_a_thread_and_stop_keeps_what_was_trained():
     [
         ({"unroll": 3, "update": "simultaneous"}, "unroll=3 with simultaneous=True"),
         ({"d_steps": 2, "update": "simultaneous"}, "simultaneous=True takes one update"),
-        ({"steps": 0}, "steps must be > 0, got 0"),
-        ({"reg": "r1", "reg_weight": -1.0}, "regulariser weight r1=-1.0 must be >= 0"),
-        ({"reg": "clip", "reg_weight": 0.0}, "clip must be > 0, got 0.0"),
+        ({"steps": 0}, "steps must be a whole number from 1 to 100,000,000, got 0"),
+        (
+            {"reg": "r1", "reg_weight": -1.0},
+            "regs: weight r1=-1.0 (float) must be a finite number >= 0",
+        ),
+        ({"reg": "clip", "reg_weight": 0.0}, "clip must be None or a finite number > 0, got 0.0"),
     ],
 )
 def test_invalid_settings_show_a_message_instead_of_training(changes, expected):

@@ -1,0 +1,101 @@
+"""Static figures and animations of GAN runs (matplotlib only), one kind of picture per module:
+
+- `style`: the shared look (colours, marker styles, square views, legends, colourbars)
+- `points`: the 2D plane: samples, density, D's surface, the generator's push on samples
+- `curves`: training curves from a History (any data): losses, D outputs, gradient norm, modes
+- `summary`: the one-call summary of a 2D run
+- `animation`: snapshots of a 2D run and their animation for the static book
+- `images`: image GANs: sample grids, class histograms, snapshots over training
+- `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
+
+Conventions, so notebooks stay one line per picture:
+- an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
+  on; a figure-level function returns the Figure. Nothing here calls `plt.show()` or picks a
+  backend: the notebook (or the test's Agg backend) does that.
+- "a trainer" is anything with `.G`, `.D`, `.source` (for 2D data the GaussianMixture), `.loss`,
+  `.output_kind`, `.sample(n)` and `.history`, i.e. a `gan_toy.train.Trainer`.
+
+Plotting never changes a run: D is evaluated in eval mode and no random stream of the trainer
+is touched.
+"""
+
+from gan_toy.plots.animation import Animation, Frame, Snapshots, animate, animation_html
+from gan_toy.plots.curves import (
+    moving_average,
+    plot_d_outputs,
+    plot_grad_norm,
+    plot_history,
+    plot_losses,
+    plot_modes_over_time,
+    smoothing_window,
+)
+from gan_toy.plots.divergences import plot_parallel_lines_divergences
+from gan_toy.plots.images import (
+    ImageSnapshots,
+    image_grid,
+    plot_class_histogram,
+    plot_image_samples,
+    plot_image_snapshots,
+)
+from gan_toy.plots.points import (
+    discriminator_surface,
+    generator_push,
+    plot_density,
+    plot_discriminator,
+    plot_generator_gradient_field,
+    plot_samples,
+    spread_subset,
+)
+from gan_toy.plots.style import (
+    CENTRE_STYLE,
+    COLOURBAR_LABELS,
+    CORNERS,
+    OUTPUT_KINDS,
+    SAMPLE_STYLE,
+    as_points,
+    readable_log_ticks,
+    view_limit,
+)
+from gan_toy.plots.summary import draw_run, plot_run, run_figsize
+
+# The name the lab panels import the tick helper under; `readable_log_ticks` is the one to use.
+_readable_log_ticks = readable_log_ticks
+
+__all__ = [
+    "plot_parallel_lines_divergences",
+    "CENTRE_STYLE",
+    "COLOURBAR_LABELS",
+    "CORNERS",
+    "OUTPUT_KINDS",
+    "SAMPLE_STYLE",
+    "Animation",
+    "Frame",
+    "ImageSnapshots",
+    "Snapshots",
+    "animate",
+    "animation_html",
+    "as_points",
+    "discriminator_surface",
+    "draw_run",
+    "generator_push",
+    "image_grid",
+    "moving_average",
+    "plot_class_histogram",
+    "plot_d_outputs",
+    "plot_density",
+    "plot_discriminator",
+    "plot_generator_gradient_field",
+    "plot_grad_norm",
+    "plot_history",
+    "plot_image_samples",
+    "plot_image_snapshots",
+    "plot_losses",
+    "plot_modes_over_time",
+    "plot_run",
+    "plot_samples",
+    "readable_log_ticks",
+    "run_figsize",
+    "smoothing_window",
+    "spread_subset",
+    "view_limit",
+]
