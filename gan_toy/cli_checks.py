@@ -33,9 +33,9 @@ RESUME_MAY_CHANGE += ("--eval-every", "--quiet")
 # Flags that set a TrainConfig field under another name.
 FLAG_OF_FIELD = {"batch_size": "--batch", "betas": "--beta1/--beta2", "regs": "--reg"}
 # Memory a batched run keeps per run beyond TrainConfig's estimate: its random stream, config
-# and the run's own nets, built on the CPU before they are stacked (measured: about 50 kB for
-# tiny nets; rounded up).
-BATCHED_RUN_OVERHEAD = 1 << 20
+# and Python objects (measured: about 50-150 kB a run in all for tiny nets, well inside the
+# estimate plus this).
+BATCHED_RUN_OVERHEAD = 1 << 17
 
 
 def flag_of(field: str) -> str:
@@ -48,8 +48,12 @@ def shown(value) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k}={shown(v)}" for k, v in value.items()) or "none"
     if isinstance(value, tuple):
-        return ",".join(shown(v) for v in value)
+        return "(" + ", ".join(shown(v) for v in value) + ")"
     return str(value)
+
+
+def listed(values) -> str:
+    return ",".join(shown(v) for v in values)
 
 
 def check_flags(args) -> None:
@@ -66,8 +70,8 @@ def check_flags(args) -> None:
     for name, values in args.sweep:
         if name in swept:
             raise UsageError(
-                f"--sweep {name} is given twice ({shown(tuple(swept[name]))} and "
-                f"{shown(tuple(values))}); give all its values once: --sweep {name}=V1,V2,..."
+                f"--sweep {name} is given twice ({listed(swept[name])} and {listed(values)}); "
+                f"give all its values once: --sweep {name}=V1,V2,..."
             )
         swept[name] = values
         field = name if name in SWEEPABLE else "regs"
@@ -86,29 +90,31 @@ def check_flags(args) -> None:
 
 def check_writable(flag: str, path: Path) -> None:
     """`path` can be written atomically: it is not a folder, and its folder exists or can be
-    made, and takes new files (a temporary file is made there and removed)."""
+    made, and takes new files."""
     path = Path(path)
     if path.is_dir():
         raise UsageError(f"{flag} {path} is a folder; give a file name")
-    writable_folder(path.parent, f"{flag} {path}")
+    problem = folder_problem(path.parent)
+    if problem is not None:
+        raise UsageError(f"{flag} {path}: {problem}")
 
 
-def writable_folder(folder: Path, what: str) -> None:
-    """`folder` exists or can be made, and new files can be made in it; UsageError naming
-    `what` otherwise. Makes no folder: it probes the nearest one that exists."""
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written in `folder` (made if missing), or None when they can. Makes
+    no folder: it makes and removes a temporary file in the nearest one that exists."""
     folder = Path(os.path.abspath(folder))
     existing = folder
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        raise UsageError(f"{what}: cannot make the folder {folder}, since {existing} is a file")
+        return f"cannot make the folder {folder}, since {existing} is a file"
     try:
         fd, probe = tempfile.mkstemp(dir=existing, prefix=".gan_toy-probe-")
     except OSError as err:
-        reason = err.strerror or type(err).__name__
-        raise UsageError(f"{what}: cannot write in {existing} ({reason.lower()})") from None
+        return f"cannot write in {existing} ({(err.strerror or type(err).__name__).lower()})"
     os.close(fd)
     os.remove(probe)
+    return None
 
 
 def check_targets(args) -> None:
@@ -125,15 +131,12 @@ def resume_config(args, saved: TrainConfig, done: int) -> TrainConfig:
             continue
         if field == "mnist_source" and value == "auto":  # the checkpoint says what auto found
             continue
-        if field == "betas":
-            value = tuple(args.given[field])
-        if value != getattr(saved, field):
-            flag = flag_of(field)
-            raise UsageError(
-                f"{flag} {shown(value)} differs from the checkpoint's {field}="
-                f"{shown(getattr(saved, field))}; a resume continues the same run (it may change "
-                f"{', '.join(RESUME_MAY_CHANGE)})"
-            )
+        if field == "betas":  # --beta1 and --beta2 one by one
+            for i, flag in enumerate(("--beta1", "--beta2")):
+                if getattr(args, flag[2:]) is not None and value[i] != saved.betas[i]:
+                    refuse_resume(f"{flag} {shown(value[i])}", "betas", saved.betas)
+        elif value != getattr(saved, field):
+            refuse_resume(given_flag(field, value), field, getattr(saved, field))
     steps = args.given.get("steps", saved.steps)
     if steps < done:
         raise UsageError(
@@ -146,8 +149,24 @@ def resume_config(args, saved: TrainConfig, done: int) -> TrainConfig:
     return saved.replace(**changes).validate()
 
 
+def given_flag(field: str, value) -> str:
+    """The flag that sets `field` to `value`, as it is typed: --data grid, --no-tf32."""
+    if isinstance(value, bool):
+        return flag_of(field) if value else "--no-" + flag_of(field)[2:]
+    if field == "regs":
+        return " ".join(f"--reg {name}={shown(weight)}" for name, weight in value.items())
+    return f"{flag_of(field)} {shown(value)}"
+
+
+def refuse_resume(given: str, field: str, saved) -> None:
+    raise UsageError(
+        f"{given} differs from the checkpoint's {field}={shown(saved)}; a resume continues the "
+        f"same run (it may change {', '.join(RESUME_MAY_CHANGE)})"
+    )
+
+
 def check_device(config: TrainConfig, resumed: bool = False) -> None:
-    from gan_toy.train import resolve_device
+    from gan_toy.devices import resolve_device
 
     try:
         resolve_device(config.device)
@@ -166,21 +185,16 @@ def check_images(config: TrainConfig) -> None:
 
 def check_batch_size(n_runs: int, what: str, base: TrainConfig) -> None:
     """Refuse more batched runs than this machine's memory holds, by TrainConfig's estimate."""
-    from gan_toy.config import machine_memory, memory_estimate
+    from gan_toy.memory import gigabytes, machine_memory, memory_estimate
 
     each = memory_estimate(base) + BATCHED_RUN_OVERHEAD
     have = machine_memory()
     if n_runs * each > have:
         raise UsageError(
-            f"{what}: {n_runs:,} runs need about {gb(n_runs * each)} GB of memory "
-            f"({gb(each, 3)} GB each) and this machine has {gb(have)} GB; at most "
+            f"{what}: {n_runs:,} runs need about {gigabytes(n_runs * each)} GB of memory "
+            f"({each / 1e6:,.1f} MB each) and this machine has {gigabytes(have)} GB; at most "
             f"{have // each:,} runs of this size fit"
         )
-
-
-def gb(n_bytes: int, digits: int = 1) -> str:
-    value = n_bytes / 1e9
-    return f"{value:,.{digits}f}" if value < 1e6 else f"{value:.1e}"
 
 
 def classifier_cache(source: str) -> None:
@@ -189,22 +203,23 @@ def classifier_cache(source: str) -> None:
     from gan_toy.data.classifier import classifier_path
 
     path = classifier_path(source)
-    if path.is_file():
-        return
-    writable_folder(
-        path.parent,
-        f"the MNIST classifier is not cached yet and its cache {path}",
-    )
+    problem = None if path.is_file() else folder_problem(path.parent)
+    if problem is not None:
+        raise UsageError(
+            f"the MNIST classifier is not cached yet and cannot be saved in {path.parent}: "
+            f"{problem}; set GAN_TOY_DATA to a writable folder"
+        )
 
 
-def mnist_unavailable(config: TrainConfig, err: OSError) -> UsageError:
-    """One line for MNIST that could not be had (offline, or an unwritable cache)."""
+def mnist_unavailable(err: OSError) -> UsageError:
+    """One line for full MNIST that could not be had (offline, or a cache that takes no files)."""
     from gan_toy.data.mnist import default_root
 
-    reason = str(err).strip().splitlines()
-    detail = reason[1].strip() if len(reason) > 1 else (reason[0] if reason else "")
+    lines = [line.strip() for line in str(err).strip().splitlines()] or [type(err).__name__]
+    reason = lines[1] if len(lines) > 1 else lines[0]  # the first mirror's failure
+    root = default_root()
     return UsageError(
-        f"full MNIST could not be downloaded into {default_root()} ({detail[:160]}); "
-        f"--mnist-source auto or subset works offline (the 5,000 digits shipped with gan_toy), "
-        f"or put the files there by hand; see {PROG} train --help"
+        f"full MNIST could not be downloaded into {root} ({reason[:160]}); --mnist-source auto "
+        f"or subset works offline (the 5,000 digits shipped with gan_toy), or put the four .gz "
+        f"files in {root} (or set GAN_TOY_DATA)"
     )

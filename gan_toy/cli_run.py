@@ -58,17 +58,16 @@ class SignalGuard:
     """Ctrl-C and SIGTERM as one orderly stop, whatever the command is doing.
 
     In mode "raise" (setting up, evaluating) a signal raises Interrupted; in "flag" (training)
-    the first is noted, and as a callback the guard ends training after the step in progress,
-    while a second raises; in "defer" (writing results) it is only noted. `signum` is the first
-    signal received, if any. Handlers are installed in the main thread only and restored on
-    exit.
+    the first is noted and asks the trainer to stop after the step in progress, while a second
+    raises; in "defer" (writing results) it is only noted. `signum` is the first signal
+    received, if any. Handlers are installed in the main thread only and restored on exit.
+    As a callback, the guard passes on a signal that came before the loop began.
     """
-
-    every = 1  # as a callback: checked after every step
 
     def __init__(self):
         self.signum: int | None = None
         self.mode = "raise"
+        self.trainer = None
         self._saved = {}
 
     def __enter__(self) -> SignalGuard:
@@ -85,31 +84,51 @@ class SignalGuard:
         first = self.signum is None
         if first:
             self.signum = signum
-        if self.mode == "defer" or (self.mode == "flag" and first):
+        if self.mode == "flag" and first and self.trainer is not None:
+            self.trainer.stop_requested = True  # the loop ends after the step in progress
             return
-        raise Interrupted(signum)
+        if self.mode != "defer":
+            raise Interrupted(signum)
 
     @contextlib.contextmanager
-    def while_(self, mode: str):
-        before, self.mode = self.mode, mode
+    def while_(self, mode: str, trainer=None):
+        before = self.mode, self.trainer
+        self.mode, self.trainer = mode, trainer
         try:
             yield
         finally:
-            self.mode = before
+            self.mode, self.trainer = before
 
     @property
     def stopped(self) -> bool:
         return self.signum is not None
 
     def on_train_begin(self, trainer) -> None:
-        trainer.stop_requested = trainer.stop_requested or self.stopped
-
-    on_step_end = on_train_begin
+        if self.stopped:
+            trainer.stop_requested = True
 
 
 def one_line(err: BaseException) -> str:
     lines = str(err).strip().splitlines()
     return f"{type(err).__name__}: {lines[0][:200] if lines else ''}".rstrip(": ")
+
+
+def write_file(write, path) -> bool:
+    """Run `write()` (an atomic write to `path`); on failure say so in one line."""
+    try:
+        write()
+    except OSError as err:
+        print(f"{PROG}: could not write {path}: {one_line(err)}", file=sys.stderr)
+        return False
+    return True
+
+
+def say_stopped(guard: SignalGuard, step: int, args) -> None:
+    if guard.stopped:
+        kept = [str(p) for p in (args.json, getattr(args, "checkpoint", None)) if p is not None]
+        where = f"; the run so far is in {' and '.join(kept)}" if kept else ""
+        name = signal.Signals(guard.signum).name
+        print(f"{PROG}: stopped by {name} at step {step}{where}", file=sys.stderr)
 
 
 def try_evaluate(evaluate, guard: SignalGuard):
@@ -162,11 +181,21 @@ def make_trainer(config: TrainConfig, state, args, log):
             trainer = Trainer(config) if state is None else restore(state, config, args.resume)
         except OSError as err:  # full MNIST offline, or a cache folder that takes no files
             if config.is_image:
-                raise mnist_unavailable(config, err) from None
+                raise mnist_unavailable(err) from None
             raise
+    fell_back = config.mnist_source == "auto" and trainer.config.mnist_source == "subset"
     if log is not None:  # one line each, not the warnings' paragraphs
+        if fell_back:
+            from gan_toy.data.mnist import default_root
+
+            log(
+                f"{PROG}: note: full MNIST is not in {default_root()} and could not be "
+                "downloaded; training on the 5,000 digits shipped with gan_toy (mnist_source "
+                "'subset' in the results)"
+            )
         for w in caught:
-            log(f"{PROG}: note: {str(w.message).splitlines()[0]}")
+            if not (fell_back and "MNIST" in str(w.message)):
+                log(f"{PROG}: note: {str(w.message).splitlines()[0]}")
     if config.is_image:  # load (or train: a minute) the classifier now, with a word to say so,
         # rather than silently inside the first evaluation
         from gan_toy.data.classifier import load_classifier
@@ -179,7 +208,7 @@ def make_trainer(config: TrainConfig, state, args, log):
 
 def run_single(args, trainer, guard: SignalGuard, log) -> int:
     from gan_toy.callbacks import ModesOverTime, ProgressBar
-    from gan_toy.checkpoint import Checkpointer
+    from gan_toy.checkpoint import Checkpointer, save_checkpoint
     from gan_toy.train import DivergenceError
 
     config = trainer.config
@@ -198,10 +227,12 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
     run = {"seed": config.seed, "status": "ok"}
     status, failure, evaluate = EXIT_OK, None, True
     try:
-        with guard.while_("flag"):
+        with guard.while_("flag", trainer):
             trainer.fit(callbacks)
     except DivergenceError as err:
-        run.update(status="diverged", step=err.step, quantity=getattr(err, "quantity", None))
+        run.update(status="diverged", step=err.step)
+        if getattr(err, "quantity", None):
+            run["quantity"] = err.quantity
         status = EXIT_FAILED
         print(
             f"{PROG}: {str(err).split('. ')[0]}; the results are of its last finite networks",
@@ -227,24 +258,30 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
             else:
                 print(f"{PROG}: the final evaluation failed: {why_not}", file=sys.stderr)
                 status = EXIT_FAILED
+    result = {
+        "config": config.to_dict(),  # as used: "auto" MNIST says which one it found
+        "device": str(trainer.device),
+        "steps_per_second": trainer.steps_per_second,
+        "status": run["status"],
+        "runs": [run],
+    }
+    if config.is_image:
+        result["classifier"] = trainer.source.classifier.info
+    if args.eval_every > 0 or trainer.evals:
+        result["evals"] = trainer.evals
     with guard.while_("defer"):
-        result = {
-            "config": config.to_dict(),  # as used: "auto" MNIST says which one it found
-            "device": str(trainer.device),
-            "steps_per_second": trainer.steps_per_second,
-            "status": run["status"],
-            "runs": [run],
-        }
-        if config.is_image:
-            result["classifier"] = trainer.source.classifier.info
-        if args.eval_every > 0 or trainer.evals:
-            result["evals"] = trainer.evals
+        if run["status"] == "diverged" and args.checkpoint is not None:
+            # the run is rolled back to its last finite check: newer than any checkpoint made
+            saved = write_file(lambda: save_checkpoint(trainer, args.checkpoint), args.checkpoint)
+            status = status if saved else EXIT_FAILED
         if args.json is not None:
-            atomic_write_json(args.json, result)
+            saved = write_file(lambda: atomic_write_json(args.json, result), args.json)
+            status = status if saved else EXIT_FAILED
+    say_stopped(guard, run["step"], args)
     if failure is not None:
-        if not is_out_of_memory(failure):
+        if not (isinstance(failure, OSError) or is_out_of_memory(failure)):
             raise failure  # a bug: its traceback, after the results are safe
-        print(f"{PROG}: out of memory at step {trainer.step}: {one_line(failure)}", file=sys.stderr)
+        print(f"{PROG}: training failed at step {trainer.step}: {run['error']}", file=sys.stderr)
     if log is not None:
         skip = ("seed", "class_histogram")
         log(
@@ -289,7 +326,7 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
         bar = tqdm(total=base.steps, desc=base.loss)
     elapsed, forced = 0.0, False
     try:
-        with guard.while_("flag"):
+        with guard.while_("flag", trainer):
             while trainer.step < base.steps and not guard.stopped:
                 start = time.perf_counter()
                 trainer.fit(until=min(trainer.step + CHUNK, base.steps))
@@ -315,16 +352,18 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
         runs.append(run)
     statuses = {run["status"] for run in runs}
     overall = next((s for s in ("interrupted", "diverged") if s in statuses), "ok")
+    result = {
+        "config": base.to_dict(),
+        "device": str(trainer.device),
+        "steps_per_second": trainer.step / elapsed if elapsed > 0 else float("nan"),
+        "status": overall,
+        "runs": runs,
+    }
+    written = True
     with guard.while_("defer"):
-        result = {
-            "config": base.to_dict(),
-            "device": str(trainer.device),
-            "steps_per_second": trainer.step / elapsed if elapsed > 0 else float("nan"),
-            "status": overall,
-            "runs": runs,
-        }
         if args.json is not None:
-            atomic_write_json(args.json, result)
+            written = write_file(lambda: atomic_write_json(args.json, result), args.json)
+    say_stopped(guard, trainer.step, args)
     diverged = [run for run in runs if run["status"] == "diverged"]
     for run in diverged:
         print(
@@ -339,4 +378,4 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
             log("  ".join(f"{k} {shown(v)}" for k, v in run.items()))
     if guard.stopped:
         return 128 + guard.signum
-    return EXIT_FAILED if diverged or metrics is None else EXIT_OK
+    return EXIT_FAILED if diverged or metrics is None or not written else EXIT_OK
