@@ -5,24 +5,24 @@
     python -m gan_toy train --data mnist --arch dcgan --steps 5000 --json out.json
 
 The JSON holds `config`, `device`, `steps_per_second` (training steps per second, set-up
-excluded), `status` and `runs`, one object per run with `seed`, `status` ("ok", "diverged" or
-"interrupted"), `step` and the metrics `modes_covered`, `high_quality` and `reverse_kl`. For 2D
-data these are the VEEGAN/PacGAN mode metrics. For `--data mnist` and `--data stacked-mnist` a
-classifier labels every sample (gan_toy.data.classifier; trained and cached on first use):
-modes are digits (10) or digit triples (1000), `high_quality` is the fraction of samples
-labelled with confidence >= 0.9 on every channel, and each run also has `frechet` (Fréchet
-distance to real digits in the classifier's features) and, for MNIST, `class_histogram`; the
-top level adds `classifier` (its data and held-out accuracy).
+excluded), `status` and `runs`, one object per run with `seed`, `status` ("ok", "diverged",
+"interrupted" or "failed"), `step` and the metrics `modes_covered`, `high_quality` and
+`reverse_kl`. For 2D data these are the VEEGAN/PacGAN mode metrics. For `--data mnist` and
+`--data stacked-mnist` a classifier labels every sample (gan_toy.data.classifier; trained and
+cached on first use): modes are digits (10) or digit triples (1000), `high_quality` is the
+fraction of samples labelled with confidence >= 0.9 on every channel, and each run also has
+`frechet` (Fréchet distance to real digits in the classifier's features) and, for MNIST,
+`class_histogram`; the top level adds `classifier` (its data and held-out accuracy).
 
 `--seeds K` trains seeds seed..seed+K-1 and `--sweep NAME=V1,V2,...` a hyper-parameter sweep
 (crossed with the seeds) as one batched run (gan_toy.batched): one step advances every run, so
 the aggregate throughput is len(runs) × steps_per_second.
 
-This module reads the command line; cli_checks.py refuses what can be refused before any work
-and cli_run.py trains and writes the results. Exit status: 0 done; 1 a run diverged (or the
-final evaluation failed), after writing what it has; 2 bad input, refused before any work with
-one line naming the value and what is allowed; 130 Ctrl-C and 143 SIGTERM, after writing what
-was done (the first signal ends training after the step in progress).
+This module reads the command line; cli_checks.py refuses what can be refused before any work,
+cli_run.py trains and writes the results, cli_signals.py stops in order on Ctrl-C and SIGTERM.
+Exit status: 0 done; 1 a run diverged or failed (or the final evaluation did), after writing
+what it has; 2 bad input, refused before any work with one line naming the value and what is
+allowed; 130 Ctrl-C and 143 SIGTERM, after writing what was done.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ CLI_DEFAULTS = {"seeds": 1, "checkpoint_every": 1000, "eval_every": 0, "quiet": 
 
 class _Parser(argparse.ArgumentParser):
     # argparse prints the whole usage block before its error; we want one clear line.
+    value_options: set[str]  # the train command's options that take a value
+
     def error(self, message):
         raise UsageError(message)
 
@@ -113,7 +115,7 @@ def sweep_value(text: str) -> tuple[str, list]:
 DEFAULT_CASES = (("ring", "mlp"), ("mnist", "mlp"), ("mnist", "dcgan"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG, description="GAN Failure Lab: train and measure toy GANs.", allow_abbrev=False
     )
@@ -190,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def keep_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+def keep_negative_values(parser: _Parser, argv: list[str]) -> list[str]:
     """Join `--lr-g -1e-3` into `--lr-g=-1e-3`: argparse would read a negative number in
     scientific notation as an unknown option and say the value is missing."""
     takes_value = parser.value_options
@@ -244,7 +246,7 @@ def config_fields(args) -> dict:
             default[1] if args.beta2 is None else args.beta2,
         )
     if args.reg:
-        regs = {}
+        regs: dict[str, float] = {}
         for name, weight in args.reg:
             if name in regs:
                 raise UsageError(
@@ -257,7 +259,8 @@ def config_fields(args) -> dict:
 
 def main(argv=None) -> int:
     from gan_toy.checkpoint import CheckpointError
-    from gan_toy.cli_run import Interrupted, SignalGuard, run_command
+    from gan_toy.cli_run import run_command
+    from gan_toy.cli_signals import Interrupted, SignalGuard
 
     with SignalGuard() as guard:
         try:

@@ -28,8 +28,10 @@ class UsageError(Exception):
 
 
 # What a resume may change; every other setting given must match the checkpoint's.
-RESUME_MAY_CHANGE = ("--steps", "--device", "--json", "--checkpoint", "--checkpoint-every")
-RESUME_MAY_CHANGE += ("--eval-every", "--quiet")
+RESUME_MAY_CHANGE = (
+    *("--steps", "--device", "--json", "--checkpoint", "--checkpoint-every", "--eval-every"),
+    "--quiet",
+)
 # Flags that set a TrainConfig field under another name.
 FLAG_OF_FIELD = {"batch_size": "--batch", "betas": "--beta1/--beta2", "regs": "--reg"}
 # Memory a batched run keeps per run beyond TrainConfig's estimate: its random stream, config
@@ -66,7 +68,7 @@ def check_flags(args) -> None:
         raise UsageError(f"--eval-every must be >= 0 (0: off), got {args.eval_every}")
     if args.seeds < 1:
         raise UsageError(f"--seeds must be a whole number >= 1, got {args.seeds}")
-    swept = {}
+    swept: dict[str, list] = {}
     for name, values in args.sweep:
         if name in swept:
             raise UsageError(

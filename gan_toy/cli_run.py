@@ -1,23 +1,16 @@
 """Running what the command line asked for, and writing what it did whatever happens.
 
 One run (a Trainer, with checkpoints and resuming) or many as one batched run (BatchedTrainer).
-Whatever finished is written: with --json the results file (atomically) always, with each run's
-`status` ("ok", "diverged" or "interrupted"), the `step` it reached and the metrics that could
-be computed; with --checkpoint the final checkpoint at the step reached (a state holding NaN is
-never written, so a diverged run keeps its last good checkpoint).
-
-Ctrl-C (SIGINT) and SIGTERM are one orderly stop (SignalGuard): the first during training ends
-it after the step in progress, then the final checkpoint, evaluation and JSON are written and
-the exit status is 130 or 143. A second signal stops at once, still writing the JSON (with the
-step reached, without final metrics); a signal while results are written waits for them.
+Whatever finished is written: with --json the results file (atomically) always, with each
+run's `status` ("ok", "diverged", "interrupted" or "failed"), the `step` it reached and the
+metrics that could be computed; with --checkpoint the final checkpoint at the step reached (a
+state holding NaN is never written, so a diverged run keeps its last good checkpoint).
+Ctrl-C and SIGTERM stop in order (cli_signals.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
 import time
 import warnings
 
@@ -39,73 +32,11 @@ from gan_toy.cli_checks import (
     resume_config,
     shown,
 )
+from gan_toy.cli_signals import Interrupted, SignalGuard
 from gan_toy.config import TrainConfig
 
 # A batched run is trained this many steps at a time, so that a signal is heard between chunks.
 CHUNK = 25
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM, raised where the work cannot be stopped in order."""
-
-    def __init__(self, signum: int, when: str = "before training began; nothing was written"):
-        self.signum = signum
-        self.exit_status = 128 + signum  # 130 for SIGINT, 143 for SIGTERM, as a shell reports
-        super().__init__(f"stopped by {signal.Signals(signum).name} {when}")
-
-
-class SignalGuard:
-    """Ctrl-C and SIGTERM as one orderly stop, whatever the command is doing.
-
-    In mode "raise" (setting up, evaluating) a signal raises Interrupted; in "flag" (training)
-    the first is noted and asks the trainer to stop after the step in progress, while a second
-    raises; in "defer" (writing results) it is only noted. `signum` is the first signal
-    received, if any. Handlers are installed in the main thread only and restored on exit.
-    As a callback, the guard passes on a signal that came before the loop began.
-    """
-
-    def __init__(self):
-        self.signum: int | None = None
-        self.mode = "raise"
-        self.trainer = None
-        self._saved = {}
-
-    def __enter__(self) -> SignalGuard:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._saved[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
-
-    def _handle(self, signum, frame) -> None:
-        first = self.signum is None
-        if first:
-            self.signum = signum
-        if self.mode == "flag" and first and self.trainer is not None:
-            self.trainer.stop_requested = True  # the loop ends after the step in progress
-            return
-        if self.mode != "defer":
-            raise Interrupted(signum)
-
-    @contextlib.contextmanager
-    def while_(self, mode: str, trainer=None):
-        before = self.mode, self.trainer
-        self.mode, self.trainer = mode, trainer
-        try:
-            yield
-        finally:
-            self.mode, self.trainer = before
-
-    @property
-    def stopped(self) -> bool:
-        return self.signum is not None
-
-    def on_train_begin(self, trainer) -> None:
-        if self.stopped:
-            trainer.stop_requested = True
 
 
 def one_line(err: BaseException) -> str:
@@ -127,8 +58,7 @@ def say_stopped(guard: SignalGuard, step: int, args) -> None:
     if guard.stopped:
         kept = [str(p) for p in (args.json, getattr(args, "checkpoint", None)) if p is not None]
         where = f"; the run so far is in {' and '.join(kept)}" if kept else ""
-        name = signal.Signals(guard.signum).name
-        print(f"{PROG}: stopped by {name} at step {step}{where}", file=sys.stderr)
+        print(f"{PROG}: stopped by {guard.name} at step {step}{where}", file=sys.stderr)
 
 
 def try_evaluate(evaluate, guard: SignalGuard):
@@ -199,10 +129,13 @@ def make_trainer(config: TrainConfig, state, args, log):
     if config.is_image:  # load (or train: a minute) the classifier now, with a word to say so,
         # rather than silently inside the first evaluation
         from gan_toy.data.classifier import load_classifier
+        from gan_toy.data.sources import MNISTSource
 
-        source = trainer.config.mnist_source
-        classifier_cache(source)
-        trainer.source.classifier = load_classifier(source, trainer.device, log=log)
+        assert isinstance(trainer.source, MNISTSource)  # what image data is drawn from
+        classifier_cache(trainer.config.mnist_source)
+        trainer.source.classifier = load_classifier(
+            trainer.config.mnist_source, trainer.device, log=log
+        )
     return trainer
 
 
@@ -212,7 +145,7 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
     from gan_toy.train import DivergenceError
 
     config = trainer.config
-    callbacks = [guard]
+    callbacks: list[object] = [guard]
     if log is not None:
         callbacks.append(ProgressBar())
         what = config.data
@@ -231,8 +164,9 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
             trainer.fit(callbacks)
     except DivergenceError as err:
         run.update(status="diverged", step=err.step)
-        if getattr(err, "quantity", None):
-            run["quantity"] = err.quantity
+        quantity = getattr(err, "quantity", None)  # NonFiniteStateError names it
+        if quantity:
+            run["quantity"] = quantity
         status = EXIT_FAILED
         print(
             f"{PROG}: {str(err).split('. ')[0]}; the results are of its last finite networks",
@@ -265,8 +199,9 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
         "status": run["status"],
         "runs": [run],
     }
-    if config.is_image:
-        result["classifier"] = trainer.source.classifier.info
+    classifier = getattr(trainer.source, "classifier", None)
+    if classifier is not None:
+        result["classifier"] = classifier.info
     if args.eval_every > 0 or trainer.evals:
         result["evals"] = trainer.evals
     with guard.while_("defer"):
@@ -288,12 +223,12 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
             f"steps/s {trainer.steps_per_second:.1f}  "
             + "  ".join(f"{k} {shown(v)}" for k, v in run.items() if k not in skip)
         )
-    return 128 + guard.signum if guard.stopped else status
+    return guard.exit_status if guard.stopped else status
 
 
 def sweep_configs(base: TrainConfig, seeds: int, sweeps) -> list[tuple[dict, TrainConfig]]:
     """Every combination of the sweeps, crossed with `seeds` seeds: [(swept values, config)]."""
-    combos = [{}]
+    combos: list[dict] = [{}]
     for name, values in sweeps:
         combos = [{**c, name: v} for c in combos for v in values]
     out = []
@@ -324,7 +259,7 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
 
         log(f"training {len(pairs)} runs of {base.loss} on {base.data} on {trainer.device}")
         bar = tqdm(total=base.steps, desc=base.loss)
-    elapsed, forced = 0.0, False
+    elapsed, forced, failure = 0.0, False, None
     try:
         with guard.while_("flag", trainer):
             while trainer.step < base.steps and not guard.stopped:
@@ -335,23 +270,32 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
                     bar.update(trainer.step - bar.n)
     except Interrupted:  # a second signal: no final metrics
         forced = True
+    except Exception as err:  # a step failed: keep what was done, then say so
+        failure = err
     finally:
         if bar is not None:
             bar.close()
-    metrics, why_not = (None, "interrupted") if forced else try_evaluate(trainer.evaluate, guard)
+    if failure is not None:
+        metrics, why_not = None, f"training failed: {one_line(failure)}"
+    elif forced:
+        metrics, why_not = None, "interrupted"
+    else:
+        metrics, why_not = try_evaluate(trainer.evaluate, guard)
     runs = []
     for (combo, config), state, m in zip(
         pairs, trainer.run_status(), metrics or [None] * len(pairs)
     ):
         run = {"seed": config.seed, **combo, "status": state["status"], "step": state["step"]}
-        if state["status"] == "ok" and guard.stopped:
+        if state["status"] == "ok" and failure is not None:
+            run.update(status="failed", error=one_line(failure))
+        elif state["status"] == "ok" and guard.stopped:
             run["status"] = "interrupted"
         if state.get("quantity"):
             run["quantity"] = state["quantity"]
         run.update(m if m is not None else {"metrics": f"not computed ({why_not})"})
         runs.append(run)
     statuses = {run["status"] for run in runs}
-    overall = next((s for s in ("interrupted", "diverged") if s in statuses), "ok")
+    overall = next((s for s in ("failed", "interrupted", "diverged") if s in statuses), "ok")
     result = {
         "config": base.to_dict(),
         "device": str(trainer.device),
@@ -364,18 +308,23 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
         if args.json is not None:
             written = write_file(lambda: atomic_write_json(args.json, result), args.json)
     say_stopped(guard, trainer.step, args)
-    diverged = [run for run in runs if run["status"] == "diverged"]
-    for run in diverged:
+    if failure is not None:
+        if not (isinstance(failure, OSError) or is_out_of_memory(failure)):
+            raise failure  # a bug: its traceback, after the results are safe
+        print(f"{PROG}: {why_not} at step {trainer.step}", file=sys.stderr)
+    diverged = [(run, combo) for run, (combo, _) in zip(runs, pairs) if run["status"] == "diverged"]
+    for run, combo in diverged:
+        setting = "".join(f" {name}={shown(value)}" for name, value in combo.items())
         print(
-            f"{PROG}: run seed={run['seed']} {shown({k: run[k] for k in run if k in SWEEPABLE})} "
-            f"diverged at step {run['step']} ({run.get('quantity')}); the others went on",
+            f"{PROG}: the run seed={run['seed']}{setting} diverged at step {run['step']} "
+            f"({run.get('quantity')}); the others went on",
             file=sys.stderr,
         )
-    if metrics is None and why_not != "interrupted":
+    if metrics is None and why_not != "interrupted" and failure is None:
         print(f"{PROG}: the final evaluation failed: {why_not}", file=sys.stderr)
     if log is not None:
         for run in runs:
             log("  ".join(f"{k} {shown(v)}" for k, v in run.items()))
     if guard.stopped:
-        return 128 + guard.signum
+        return guard.exit_status
     return EXIT_FAILED if diverged or metrics is None or not written else EXIT_OK

@@ -231,3 +231,17 @@ def test_sigterm_stops_a_batched_run_in_order(tmp_path, monkeypatch, capsys):
     steps = {r["step"] for r in result["runs"]}
     assert len(steps) == 1 and 30 <= steps.pop() < 1000  # stopped between chunks of steps
     assert all(r["status"] == "interrupted" and "modes_covered" in r for r in result["runs"])
+
+
+def test_a_batched_run_out_of_memory_is_one_line_and_keeps_the_json(tmp_path, monkeypatch, capsys):
+    def oom(trainer):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    at_step(monkeypatch, BatchedTrainer, 30, oom)
+    out = tmp_path / "seeds.json"
+    assert main(["train", "--steps", "100", *TINY, "--seeds", "2", "--json", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "out of memory" in err and "Traceback" not in err
+    result = json.loads(out.read_text())
+    assert result["status"] == "failed"
+    assert [(r["status"], r["step"]) for r in result["runs"]] == [("failed", 30)] * 2
