@@ -56,6 +56,7 @@ class DivergenceError(RuntimeError):
             f"{step - 1} is attached as .history"
         )
         self.step = step
+        self.quantity = quantity  # what went non-finite: a statistic's name or "a network weight"
         self.history = history
 
 

@@ -65,7 +65,7 @@ def test_cached_classifier_loads_with_weights_only_and_is_not_retrained(
     path = clf.classifier_path("subset", data_root / "mnist")
     saved = torch.load(path, weights_only=True)
     assert saved["info"]["version"] == clf.VERSION
-    monkeypatch.setattr(clf, "_loaded", {})  # no in-memory copy: it must come from the file
+    clf.forget_loaded_classifiers()  # no in-memory copy: it must come from the file
 
     def no_training(*args, **kwargs):
         raise AssertionError("the cached classifier should have been used")
@@ -80,7 +80,7 @@ def test_cached_classifier_loads_with_weights_only_and_is_not_retrained(
 def test_a_corrupt_or_outdated_cache_file_is_retrained_and_replaced(tmp_path, monkeypatch):
     path = clf.classifier_path("subset", tmp_path)
     path.write_bytes(b"not a checkpoint")
-    monkeypatch.setattr(clf, "_loaded", {})
+    clf.forget_loaded_classifiers()
     calls = []
 
     def quick_training(train, test, **kwargs):  # stands in for the real minute of training
@@ -98,7 +98,7 @@ def test_a_corrupt_or_outdated_cache_file_is_retrained_and_replaced(tmp_path, mo
     old = clf.DigitClassifier()
     old.info = {"version": clf.VERSION - 1}
     clf.save_classifier(old, path)
-    monkeypatch.setattr(clf, "_loaded", {})
+    clf.forget_loaded_classifiers()
     clf.load_classifier("subset", root=tmp_path)
     assert calls == [4000, 4000]
 

@@ -150,6 +150,12 @@ def _read(path: Path) -> DigitClassifier | None:
     return model if model.info.get("version") == VERSION else None
 
 
+def forget_loaded_classifiers() -> None:
+    """Drop the classifiers kept in memory, so the next load reads (or trains) from the cache
+    files: for tests, and after replacing a cache file by hand."""
+    _loaded.clear()
+
+
 def load_classifier(mnist_source: str = "auto", device="cpu", root=None, log=None):
     """The MNIST classifier for `mnist_source` ("auto", "full" or "subset") on `device`.
 

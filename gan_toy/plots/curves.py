@@ -20,12 +20,11 @@ if TYPE_CHECKING:
 
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from numpy.typing import ArrayLike
 
     from gan_toy.history import History
 
 
-def moving_average(values: ArrayLike, window: int) -> np.ndarray:
+def moving_average(values: np.ndarray | list[float], window: int) -> np.ndarray:
     """Trailing mean over `window` values; the result is len(values) - window + 1 long."""
     values = np.asarray(values, dtype=float)
     if window <= 1 or len(values) < window:
