@@ -37,7 +37,6 @@ class NonFiniteStateError(DivergenceError):
 
     def __init__(self, step: int, quantity: str, history, path):
         super().__init__(step, quantity, history)
-        self.quantity = quantity
         self.args = (
             f"training diverged by step {step}: {quantity} holds NaN or Inf, so no checkpoint "
             f"was written to {path} (a checkpoint already there is kept)",

@@ -163,10 +163,7 @@ def run_single(args, trainer, guard: SignalGuard, log) -> int:
         with guard.while_("flag", trainer):
             trainer.fit(callbacks)
     except DivergenceError as err:
-        run.update(status="diverged", step=err.step)
-        quantity = getattr(err, "quantity", None)  # NonFiniteStateError names it
-        if quantity:
-            run["quantity"] = quantity
+        run.update(status="diverged", step=err.step, quantity=err.quantity)
         status = EXIT_FAILED
         print(
             f"{PROG}: {str(err).split('. ')[0]}; the results are of its last finite networks",

@@ -136,7 +136,7 @@ def test_divergence_exits_1_and_writes_the_json_and_the_last_finite_checkpoint(t
     result = json.loads(out.read_text())
     (run,) = result["runs"]
     assert result["status"] == run["status"] == "diverged" and run["step"] >= 1
-    assert "modes_covered" in run  # of the last finite networks
+    assert run["quantity"] and "modes_covered" in run  # of the last finite networks
     trainer = load_checkpoint(ckpt)  # loads: finite, and consistent with its step
     assert trainer.step < run["step"]
 
@@ -152,7 +152,7 @@ def test_nan_never_overwrites_a_good_checkpoint(tmp_path, monkeypatch):
     args = ["train", "--steps", "40", *TINY, "--json", str(out), "--checkpoint", str(ckpt)]
     assert main(args + ["--checkpoint-every", "5"]) == 1
     (run,) = json.loads(out.read_text())["runs"]
-    assert run["status"] == "diverged" and 12 <= run["step"] <= 15
+    assert run["status"] == "diverged" and 12 <= run["step"] <= 15 and run["quantity"]
     trainer = load_checkpoint(ckpt)  # refuses NaN: this is the state of step 10
     assert trainer.step == 10
     assert all(torch.isfinite(p).all() for p in trainer.D.parameters())
