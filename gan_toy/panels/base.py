@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
 import ipywidgets as widgets
 
@@ -83,12 +84,20 @@ class ProgressForwarder:
         self.show(trainer)
 
 
+class View(Protocol):
+    """What a panel's live view is: a training callback that draws every `every` steps."""
+
+    every: int
+
+
 class TrainingPanel:
     """Train / Stop buttons, a progress bar with a status line, a message line and an output
     for the live view, and the background run behind them. See the module docstring for what a
     subclass provides; `panel.trainer` holds the last run (also after Stop or divergence),
     `panel.error` the message of a run or setting that failed (None if all went well), and
     `panel.diverged_at` the step at which the last run diverged (None if it did not)."""
+
+    view: View  # the live view, set by the subclass
 
     def __init__(self):
         self.trainer = None
@@ -125,6 +134,23 @@ class TrainingPanel:
         with self._lock:
             if not self._stop_event.is_set():
                 self.say(text, "info")
+
+    # --- what a subclass provides -----------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        """The TrainConfig the controls describe; ConfigError if it is invalid."""
+        raise NotImplementedError
+
+    def hint(self, config: TrainConfig) -> str:
+        """A note on a valid setting that may not do what a student expects, or ''."""
+        raise NotImplementedError
+
+    def evaluation_samples(self, config: TrainConfig) -> int:
+        """How many samples each evaluation of the run scores."""
+        raise NotImplementedError
+
+    def closing_message(self, config: TrainConfig) -> str:
+        """What the message line says when a run ends without diverging."""
+        raise NotImplementedError
 
     # --- settings ---------------------------------------------------------------------------------
     def check(self) -> TrainConfig | None:

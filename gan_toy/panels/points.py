@@ -62,6 +62,7 @@ class TrainPanel(GANPanel):
     """
 
     DEFAULT_CONFIG = LAB_CONFIG
+    view: LiveView
 
     def __init__(
         self, config: TrainConfig | None = None, live_every: int = 50, max_share: float | None = 0.2
