@@ -7,6 +7,7 @@ atomically (atomic.py): a crash mid-write leaves the previous checkpoint intact.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -16,12 +17,12 @@ from gan_toy.config import TrainConfig
 from gan_toy.train import Trainer
 
 
-def save_checkpoint(trainer, path) -> Path:
+def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> Path:
     """Write everything needed to continue `trainer` bit-for-bit."""
     return atomic_save(trainer.state_dict(), path)
 
 
-def load_checkpoint(path, device=None):
+def load_checkpoint(path: str | os.PathLike, device: str | None = None) -> Trainer:
     """A Trainer restored from `path`, ready to `fit()` on; `device` overrides the saved one."""
     path = Path(path)
     if not path.is_file():

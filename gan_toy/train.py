@@ -20,6 +20,8 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 
@@ -376,7 +378,9 @@ class Trainer:
         self._last_good = self._snapshot()
 
 
-def train(config: TrainConfig | None = None, callbacks=(), **overrides) -> Trainer:
+def train(
+    config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: Any
+) -> Trainer:
     """Train one GAN to `config.steps` and return the trained Trainer (`.history` is its record).
 
     `train(TrainConfig(loss="minimax"))` or `train(loss="minimax", steps=2000)`.

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import ipywidgets as widgets
 
@@ -35,6 +36,7 @@ from gan_toy.panels.display import error_line, show_message
 from gan_toy.train import DivergenceError, Trainer
 
 CONTROL_STYLE = {"description_width": "110px"}
+W = TypeVar("W")  # a widget
 
 # What went non-finite, in the words of the panel's curves.
 QUANTITY_WORDS = {
@@ -46,7 +48,7 @@ QUANTITY_WORDS = {
 }
 
 
-def control(cls, description: str, **kw):
+def control(cls: Callable[..., W], description: str, **kw: Any) -> W:
     """A control in the panels' style: a 110 px label and a 300 px wide widget."""
     return cls(
         description=description, style=CONTROL_STYLE, layout=widgets.Layout(width="300px"), **kw
