@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from gan_toy.config import TrainConfig
+from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.data.sources import make_source
 from gan_toy.devices import float32_precision, resolve_device
 from gan_toy.history import STAT_NAMES, History
@@ -84,6 +84,11 @@ class Trainer:
     """
 
     def __init__(self, config: TrainConfig):
+        if not isinstance(config, TrainConfig):
+            raise ConfigError(
+                f"Trainer needs a TrainConfig, got {config!r} ({type(config).__name__}); "
+                "e.g. Trainer(TrainConfig(data='ring'))"
+            )
         config = config.validate()
         self.device = resolve_device(config.device)
         self.source = make_source(config, self.device)
@@ -385,6 +390,11 @@ def train(
 
     `train(TrainConfig(loss="minimax"))` or `train(loss="minimax", steps=2000)`.
     """
+    if config is not None and not isinstance(config, TrainConfig):
+        raise ConfigError(
+            f"train() takes a TrainConfig, got {config!r} ({type(config).__name__}); "
+            f"e.g. train(TrainConfig(data='ring')) or train(data='ring')"
+        )
     config = (config or TrainConfig()).replace(**overrides)
     trainer = Trainer(config)
     trainer.fit(callbacks)

@@ -211,3 +211,11 @@ def test_last_stats_names_the_last_steps_values():
     stats = trainer.last_stats()
     assert list(stats) == ["d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"]
     assert stats["d_loss"] == pytest.approx(float(trainer.history.d_loss[-1]))
+
+
+@pytest.mark.parametrize("bad", ["ring", {"data": "ring"}, 3])
+def test_train_and_trainer_refuse_what_is_not_a_config(bad):
+    with pytest.raises(ConfigError, match="TrainConfig"):
+        train(bad)
+    with pytest.raises(ConfigError, match="TrainConfig"):
+        Trainer(bad)
