@@ -21,7 +21,6 @@ import copy
 import math
 import time
 from collections.abc import Iterable
-from typing import Any
 
 import torch
 
@@ -384,7 +383,7 @@ class Trainer:
 
 
 def train(
-    config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: Any
+    config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: object
 ) -> Trainer:
     """Train one GAN to `config.steps` and return the trained Trainer (`.history` is its record).
 
