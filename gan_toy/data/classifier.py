@@ -39,7 +39,7 @@ _loaded: dict = {}  # (path, device) -> classifier, so periodic evaluations load
 class DigitClassifier(nn.Module):
     """Logits over the digits 0–9 for images (n, 1, 28, 28) in [-1, 1]."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1),

@@ -101,8 +101,8 @@ class TrainingPanel:
 
     view: View  # the live view, set by the subclass
 
-    def __init__(self):
-        self.trainer = None
+    def __init__(self) -> None:
+        self.trainer: Trainer | None = None
         self.error: str | None = None
         self.diverged_at: int | None = None
         self._thread: threading.Thread | None = None
@@ -290,7 +290,15 @@ class TrainingPanel:
         """The run's Trainer (a panel for images also loads its classifier here)."""
         return Trainer(config)
 
+    def last_run(self) -> Trainer:
+        """`panel.trainer`, the last run, for what is said when it ends; RuntimeError if the
+        panel has not started one."""
+        if self.trainer is None:
+            raise RuntimeError("no run yet: press Train first")
+        return self.trainer
+
     def how_far(self, config: TrainConfig) -> str:
         """'trained step N in T s' or 'stopped at step N in T s', for the closing message."""
-        stopped = "stopped at" if self.trainer.step < config.steps else "trained"
-        return f"{stopped} step {self.trainer.step} in {time.perf_counter() - self._started:.1f} s"
+        step = self.last_run().step
+        stopped = "stopped at" if step < config.steps else "trained"
+        return f"{stopped} step {step} in {time.perf_counter() - self._started:.1f} s"

@@ -112,9 +112,10 @@ class MNISTPanel(GANPanel):
         n = min(self.final_samples, config.eval_samples)
         # 5,000 samples take seconds through a DCGAN and the classifier on a CPU: say so.
         self.say(f"scoring {n} samples with the classifier…", "info")
-        m = self.trainer.evaluate(n)
+        trainer = self.last_run()
+        m = trainer.evaluate(n)
         return (
-            f"{self.how_far(config)}: {m['modes_covered']} of {self.trainer.source.n_modes} "
+            f"{self.how_far(config)}: {m['modes_covered']} of {trainer.source.n_modes} "
             f"modes, KL to uniform {m['reverse_kl']:.2f}, {100 * m['high_quality']:.3g}% "
             f"confident ({n} samples)"
         )
