@@ -102,9 +102,10 @@ $(STAMP): requirements.txt pyproject.toml
 test: lint unit nbval browser  ## lint, unit tests, notebooks (fast mode), book + browser check
 	@echo "make test: all checks passed"
 
-lint: venv  ## ruff lint + format check (code and notebooks)
+lint: venv  ## ruff lint + format check (code and notebooks), mypy type check of gan_toy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 unit: venv  ## unit tests (tests/, except the browser test, which needs the built book)
 	$(call threads,$(UNIT_JOBS)) $(BIN)/pytest $(call xdist,$(UNIT_JOBS)) tests \
@@ -178,7 +179,7 @@ format: venv  ## ruff format + ruff check --fix; strip notebook outputs
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/nbstripout $(NBSTRIPOUT_ARGS) $(NOTEBOOKS); fi
 
 clean:  ## remove builds and caches (keeps .venv)
-	rm -rf _build $(BOOK_FAST_DIR) $(BOOK_CHECK_DIR) .pytest_cache .ruff_cache *.egg-info
+	rm -rf _build $(BOOK_FAST_DIR) $(BOOK_CHECK_DIR) .pytest_cache .ruff_cache .mypy_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean  ## clean, and remove .venv too

@@ -12,6 +12,7 @@ with one line saying which, never a traceback from deep inside torch.
 
 from __future__ import annotations
 
+import os
 import pickle
 import warnings
 import zipfile
@@ -58,7 +59,7 @@ def first_nonfinite(state: dict) -> str | None:
     return None
 
 
-def save_checkpoint(trainer, path) -> Path:
+def save_checkpoint(trainer: Trainer, path: str | os.PathLike) -> Path:
     """Write everything needed to continue `trainer` bit-for-bit; refuse (NonFiniteStateError,
     a DivergenceError) a state holding NaN or Inf, leaving the file at `path` as it was."""
     state = trainer.state_dict()
@@ -138,7 +139,9 @@ def restore(state: dict, config: TrainConfig, path) -> Trainer:
     return trainer
 
 
-def load_checkpoint(path, device=None, steps=None) -> Trainer:
+def load_checkpoint(
+    path: str | os.PathLike, device: str | None = None, steps: int | None = None
+) -> Trainer:
     """A Trainer restored from `path`, ready to `fit()` on. `device` overrides the saved one
     (a run saved on CUDA resumes on the CPU); `steps` (at least the steps done) trains further."""
     state, config = read_checkpoint(path)

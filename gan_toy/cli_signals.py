@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from typing import Any
 
 
 class Interrupted(KeyboardInterrupt):
@@ -33,11 +34,11 @@ class SignalGuard:
     As a callback, the guard passes on a signal that came before the loop began.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.signum: int | None = None
         self.mode = "raise"
-        self.trainer = None
-        self._saved = {}
+        self.trainer: Any = None  # the Trainer or BatchedTrainer being trained, once there is one
+        self._saved: dict = {}
 
     def __enter__(self) -> SignalGuard:
         if threading.current_thread() is threading.main_thread():

@@ -55,7 +55,7 @@ def wasserstein_distance(theta):
 
 
 # --- empirical checks ---------------------------------------------------------------------------
-def sample_parallel_lines(theta: float, n: int, seed=None) -> np.ndarray:
+def sample_parallel_lines(theta: float, n: int, seed: int | None = None) -> np.ndarray:
     """n points of P_θ, as an (n, 2) array: x = θ, y ~ U[0, 1]."""
     rng = np.random.default_rng(seed)
     return np.column_stack([np.full(n, float(theta)), rng.uniform(0.0, 1.0, n)])

@@ -13,8 +13,10 @@ import math
 import multiprocessing
 import statistics
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -45,7 +47,7 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def variant_config(name: str, **overrides) -> TrainConfig:
+def variant_config(name: str, **overrides: Any) -> TrainConfig:
     """The default config with variant `name`'s changes, then `overrides` (steps, data, ...)."""
     if name not in VARIANTS:
         raise ValueError(f"unknown variant {name!r}; valid choices: {', '.join(VARIANTS)}")
@@ -84,12 +86,12 @@ class VariantResult:
 
 
 def compare(
-    names,
-    seeds=(0, 1, 2, 3, 4),
+    names: Iterable[str],
+    seeds: Iterable[int] = (0, 1, 2, 3, 4),
     eval_every: int = 250,
-    progress=None,
+    progress: Callable[[str], object] | None = None,
     workers: int = 1,
-    **overrides,
+    **overrides: Any,
 ) -> dict[str, VariantResult]:
     """Train every variant in `names` on `seeds`; `overrides` apply to all (steps, data, ...).
 
@@ -143,7 +145,9 @@ def _checkpoints(steps: int, every: int) -> list[int]:
     return sorted({*range(every, steps, every), steps})
 
 
-def track(configs, every: int, on_eval=None) -> tuple[BatchedTrainer, list[list[dict]]]:
+def track(
+    configs: list[TrainConfig], every: int, on_eval: Callable[[int], object] | None = None
+) -> tuple[BatchedTrainer, list[list[dict]]]:
     """Train `configs` together as one batched model and evaluate every run as it goes.
 
     Evaluations come at step 0, every `every` steps and at the last step, each on the run's

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Iterable
 
 import torch
 
@@ -381,7 +382,9 @@ class Trainer:
         self._last_good = self._snapshot()
 
 
-def train(config: TrainConfig | None = None, callbacks=(), **overrides) -> Trainer:
+def train(
+    config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: object
+) -> Trainer:
     """Train one GAN to `config.steps` and return the trained Trainer (`.history` is its record).
 
     `train(TrainConfig(loss="minimax"))` or `train(loss="minimax", steps=2000)`.

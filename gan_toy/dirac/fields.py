@@ -62,8 +62,6 @@ class GAN:
     # f and its first two derivatives; WGAN swaps them for f(t) = t.
     f, df, d2f = staticmethod(f_gan), staticmethod(df_gan), staticmethod(d2f_gan)
 
-    # The bound c that `project` keeps |ψ| within after every step, if any.
-    psi_bound: float | None = None
     # How a legend names `stationary_points()`.
     stationary_label = "stationary points"
 
@@ -77,11 +75,16 @@ class GAN:
         params = ", ".join(f"{_SYMBOL.get(k, k)}={v:g}" for k, v in vars(self).items())
         return f"{self.title} ({params})" if params else self.title
 
-    def penalty(self, theta: Values, psi: Values) -> np.ndarray:
+    @property
+    def psi_bound(self) -> float | None:
+        """The bound c that `project` keeps |ψ| within after every step, if any (none here)."""
+        return None
+
+    def penalty(self, theta: Values, psi: Values) -> Values:
         """Regulariser R(θ, ψ) that D subtracts from its objective (none here)."""
         return np.zeros(np.broadcast(theta, psi).shape)
 
-    def dpenalty_dpsi(self, theta: Values, psi: Values) -> np.ndarray:
+    def dpenalty_dpsi(self, theta: Values, psi: Values) -> Values:
         return np.zeros(np.broadcast(theta, psi).shape)
 
     def loss_g(self, theta: Values, psi: Values) -> np.ndarray:

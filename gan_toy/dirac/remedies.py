@@ -29,14 +29,14 @@ class Penalised(GAN):
     def __init__(self, gamma: float = 1.0) -> None:
         self.gamma = nonnegative("gamma", gamma)
 
-    def penalty(self, theta: Values, psi: Values) -> np.ndarray:
+    def penalty(self, theta: Values, psi: Values) -> Values:
         return 0.5 * self.gamma * psi**2
 
-    def dpenalty_dpsi(self, theta: Values, psi: Values) -> np.ndarray:
+    def dpenalty_dpsi(self, theta: Values, psi: Values) -> Values:
         return self.gamma * psi
 
     def eigenvalues(self) -> np.ndarray:
-        return _damped_eigenvalues(self.gamma / 2, self.df(0.0))
+        return _damped_eigenvalues(self.gamma / 2, float(self.df(0.0)))
 
 
 class R1(Penalised):
@@ -77,7 +77,7 @@ class Roth(Penalised):
         return self.gamma * psi * (0.25 + s**2) + 0.5 * self.gamma * psi**2 * ds2
 
     def eigenvalues(self) -> np.ndarray:
-        return _damped_eigenvalues(self.gamma / 4, self.df(0.0))
+        return _damped_eigenvalues(self.gamma / 4, float(self.df(0.0)))
 
 
 class InstanceNoise(GAN):
@@ -126,7 +126,7 @@ class InstanceNoise(GAN):
         return dtheta, dpsi
 
     def eigenvalues(self) -> np.ndarray:
-        return _damped_eigenvalues(-d2f_gan(0.0) * self.sigma**2, self.df(0.0))
+        return _damped_eigenvalues(-float(d2f_gan(0.0)) * self.sigma**2, float(self.df(0.0)))
 
 
 class Consensus(GAN):

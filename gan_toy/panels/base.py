@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import ipywidgets as widgets
 
@@ -34,6 +36,7 @@ from gan_toy.panels.display import error_line, show_message
 from gan_toy.train import DivergenceError, Trainer
 
 CONTROL_STYLE = {"description_width": "110px"}
+W = TypeVar("W")  # a widget
 
 # What went non-finite, in the words of the panel's curves.
 QUANTITY_WORDS = {
@@ -45,7 +48,7 @@ QUANTITY_WORDS = {
 }
 
 
-def control(cls, description: str, **kw):
+def control(cls: Callable[..., W], description: str, **kw: Any) -> W:
     """A control in the panels' style: a 110 px label and a 300 px wide widget."""
     return cls(
         description=description, style=CONTROL_STYLE, layout=widgets.Layout(width="300px"), **kw
@@ -83,6 +86,12 @@ class ProgressForwarder:
         self.show(trainer)
 
 
+class View(Protocol):
+    """What a panel's live view is: a training callback that draws every `every` steps."""
+
+    every: int
+
+
 class TrainingPanel:
     """Train / Stop buttons, a progress bar with a status line, a message line and an output
     for the live view, and the background run behind them. See the module docstring for what a
@@ -90,8 +99,10 @@ class TrainingPanel:
     `panel.error` the message of a run or setting that failed (None if all went well), and
     `panel.diverged_at` the step at which the last run diverged (None if it did not)."""
 
-    def __init__(self):
-        self.trainer = None
+    view: View  # the live view, set by the subclass
+
+    def __init__(self) -> None:
+        self.trainer: Trainer | None = None
         self.error: str | None = None
         self.diverged_at: int | None = None
         self._thread: threading.Thread | None = None
@@ -125,6 +136,23 @@ class TrainingPanel:
         with self._lock:
             if not self._stop_event.is_set():
                 self.say(text, "info")
+
+    # --- what a subclass provides -----------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        """The TrainConfig the controls describe; ConfigError if it is invalid."""
+        raise NotImplementedError
+
+    def hint(self, config: TrainConfig) -> str:
+        """A note on a valid setting that may not do what a student expects, or ''."""
+        raise NotImplementedError
+
+    def evaluation_samples(self, config: TrainConfig) -> int:
+        """How many samples each evaluation of the run scores."""
+        raise NotImplementedError
+
+    def closing_message(self, config: TrainConfig) -> str:
+        """What the message line says when a run ends without diverging."""
+        raise NotImplementedError
 
     # --- settings ---------------------------------------------------------------------------------
     def check(self) -> TrainConfig | None:
@@ -262,7 +290,15 @@ class TrainingPanel:
         """The run's Trainer (a panel for images also loads its classifier here)."""
         return Trainer(config)
 
+    def last_run(self) -> Trainer:
+        """`panel.trainer`, the last run, for what is said when it ends; RuntimeError if the
+        panel has not started one."""
+        if self.trainer is None:
+            raise RuntimeError("no run yet: press Train first")
+        return self.trainer
+
     def how_far(self, config: TrainConfig) -> str:
         """'trained step N in T s' or 'stopped at step N in T s', for the closing message."""
-        stopped = "stopped at" if self.trainer.step < config.steps else "trained"
-        return f"{stopped} step {self.trainer.step} in {time.perf_counter() - self._started:.1f} s"
+        step = self.last_run().step
+        stopped = "stopped at" if step < config.steps else "trained"
+        return f"{stopped} step {step} in {time.perf_counter() - self._started:.1f} s"

@@ -6,6 +6,8 @@ Jacobian at (0, 0). It redraws on every change: a simulation takes milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,14 +43,14 @@ class DiracPanel:
 
     def __init__(
         self,
-        variant="gan",
-        strength=None,
-        lr=0.1,
-        steps=300,
-        theta0=1.0,
-        psi0=1.0,
-        modes=dirac.MODES,
-    ):
+        variant: str = "gan",
+        strength: float | None = None,
+        lr: float = 0.1,
+        steps: int = 300,
+        theta0: float = 1.0,
+        psi0: float = 1.0,
+        modes: Sequence[str] = dirac.MODES,
+    ) -> None:
         if strength is None:
             strength = DIRAC_PARAMS.get(variant, ("", 0.0))[1]
         self.defaults = dict(

@@ -13,10 +13,14 @@ import base64
 import html
 import io
 import re
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from gan_toy.train import Trainer
 
 # kind of message -> (colour, what precedes the text)
 MESSAGE_STYLES = {
@@ -83,7 +87,7 @@ def error_line(err: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def latest_evaluation(trainer) -> tuple[dict, str]:
+def latest_evaluation(trainer: Trainer) -> tuple[dict, str]:
     """The latest entry of `trainer.evals` ({} if none), and " (at step N)" when it is from an
     earlier step than the trainer's, for a title to say so. A live view reads the evaluations an
     evaluation callback ahead of it recorded (e.g. ModesOverTime); it never scores samples."""

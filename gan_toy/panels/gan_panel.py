@@ -14,7 +14,7 @@ import re
 import ipywidgets as widgets
 
 from gan_toy.config import LOSSES, ConfigError, TrainConfig
-from gan_toy.panels.base import TrainingPanel, control
+from gan_toy.panels.base import TrainingPanel, View, control
 from gan_toy.panels.display import in_control_words
 from gan_toy.regularizers import REGULARIZERS
 
@@ -60,6 +60,7 @@ class GANPanel(TrainingPanel):
     MNISTPanel). `config` gives the starting values (default `DEFAULT_CONFIG`)."""
 
     DEFAULT_CONFIG: TrainConfig
+    data: widgets.Dropdown  # the data set control, made by data_controls
 
     def __init__(self, config: TrainConfig | None, live_every: int, max_share: float | None):
         super().__init__()
@@ -129,7 +130,7 @@ class GANPanel(TrainingPanel):
         """The defaults with the chosen data set (and what comes with it)."""
         return self.defaults.replace(data=self.data.value)
 
-    def live_view(self, live_every: int, max_share: float | None):
+    def live_view(self, live_every: int, max_share: float | None) -> View:
         """The training callback that draws the run into `self.output`."""
         raise NotImplementedError
 

@@ -159,12 +159,12 @@ class MNISTLiveView:
         self._kl.set_data(*history.eval_series("reverse_kl"))
         if len(history.steps):
             window = smoothing_window(len(history.steps))
-            values = []
+            parts = []
             for key, line in self._lines.items():
                 smooth = moving_average(getattr(history, key), window)
                 line.set_data(history.steps[len(history.steps) - len(smooth) :], smooth)
-                values.append(smooth)
-            values = np.concatenate(values)
+                parts.append(smooth)
+            values = np.concatenate(parts)
             values = values[np.isfinite(values)]
             if len(values):
                 low, high = float(values.min()), float(values.max())

@@ -175,7 +175,9 @@ class LiveView:
         self._title = add(fig.suptitle("", fontsize=10))
         self._axes = {"samples": ax_s, "surface": ax_d, "losses": ax_l, "grad": ax_g, "modes": ax_m}
         self._dynamic, self._quiver = dynamic, None
-        self._limits = {"losses": None, "grad": None, "clim": (0.0, 1.0)}
+        # Value axes' limits (None until first widened), and the surface's colour limits.
+        self._limits: dict[str, tuple[float, float] | None] = {"losses": None, "grad": None}
+        self._clim = (0.0, 1.0)
         self._key = (mixture.name, kind, steps, id(fig))
         self._background, self._laid_out = None, not self.blit
 
@@ -221,11 +223,11 @@ class LiveView:
         self._image.set_data(values)
         if kind != "probability":  # a critic's scale drifts: widen it, or narrow it by 4x
             low, high = float(values.min()), float(values.max())
-            old_low, old_high = self._limits["clim"]
+            old_low, old_high = self._clim
             if low < old_low or high > old_high or 4 * (high - low) < old_high - old_low:
                 pad = (0.25 if self.blit else 0.0) * max(high - low, 1e-6)
-                self._limits["clim"] = (low - pad, high + pad)
-                self._image.set_clim(*self._limits["clim"])
+                self._clim = (low - pad, high + pad)
+                self._image.set_clim(*self._clim)
                 self._background = None
         self._draw_push(trainer, points[inside])
         self._draw_curves(trainer.history)

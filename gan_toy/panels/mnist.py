@@ -7,12 +7,15 @@ network (`mlp` or `dcgan`), and the live view of live_mnist.py.
 
 from __future__ import annotations
 
+from typing import cast
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from gan_toy.config import TrainConfig, pick
 from gan_toy.data.classifier import load_classifier
+from gan_toy.data.sources import MNISTSource
 from gan_toy.panels.base import RunEvaluations, control
 from gan_toy.panels.display import show_png
 from gan_toy.panels.gan_panel import GANPanel
@@ -36,6 +39,7 @@ class MNISTPanel(GANPanel):
     """
 
     DEFAULT_CONFIG = MNIST_LAB_CONFIG
+    view: MNISTLiveView
 
     def __init__(
         self, config: TrainConfig | None = None, live_every: int = 100, max_share=0.2, n=None
@@ -97,9 +101,8 @@ class MNISTPanel(GANPanel):
 
         # The classifier is trained once, on first use (under a minute): say so as it goes.
         log = self.say_progress
-        trainer.source.classifier = load_classifier(
-            trainer.config.mnist_source, trainer.device, log=log
-        )
+        source = cast(MNISTSource, trainer.source)  # check_data let only MNIST data through
+        source.classifier = load_classifier(trainer.config.mnist_source, trainer.device, log=log)
         return trainer
 
     def evaluation_samples(self, config: TrainConfig) -> int:
@@ -109,9 +112,10 @@ class MNISTPanel(GANPanel):
         n = min(self.final_samples, config.eval_samples)
         # 5,000 samples take seconds through a DCGAN and the classifier on a CPU: say so.
         self.say(f"scoring {n} samples with the classifier…", "info")
-        m = self.trainer.evaluate(n)
+        trainer = self.last_run()
+        m = trainer.evaluate(n)
         return (
-            f"{self.how_far(config)}: {m['modes_covered']} of {self.trainer.source.n_modes} "
+            f"{self.how_far(config)}: {m['modes_covered']} of {trainer.source.n_modes} "
             f"modes, KL to uniform {m['reverse_kl']:.2f}, {100 * m['high_quality']:.3g}% "
             f"confident ({n} samples)"
         )

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gan_toy.config import TrainConfig, pick
+from gan_toy.data.mixtures import as_mixture
 from gan_toy.metrics import mode_shares
 from gan_toy.panels.base import RunEvaluations, control
 from gan_toy.panels.display import show_png
@@ -62,6 +63,7 @@ class TrainPanel(GANPanel):
     """
 
     DEFAULT_CONFIG = LAB_CONFIG
+    view: LiveView
 
     def __init__(
         self, config: TrainConfig | None = None, live_every: int = 50, max_share: float | None = 0.2
@@ -91,10 +93,12 @@ class TrainPanel(GANPanel):
         return config.eval_samples  # 2500: the VEEGAN / PacGAN metrics, at every evaluation
 
     def closing_message(self, config: TrainConfig) -> str:
-        m = self.trainer.evals[-1]  # the run's last step, scored by RunEvaluations
-        samples = self.trainer.sample(self.evaluation_samples(config))
-        shares = mode_shares(samples, self.trainer.source.centres).numpy()
-        return f"{self.how_far(config)}: {describe_metrics(m, self.trainer.source, shares)}"
+        trainer = self.last_run()
+        mixture = as_mixture(trainer.source)
+        m = trainer.evals[-1]  # the run's last step, scored by RunEvaluations
+        samples = trainer.sample(self.evaluation_samples(config))
+        shares = mode_shares(samples, mixture.centres).numpy()
+        return f"{self.how_far(config)}: {describe_metrics(m, mixture, shares)}"
 
     def static_figure(self, **changes) -> Figure:
         """Train the panel's default setting (with `changes`, TrainConfig fields) here, without

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -14,9 +16,14 @@ from gan_toy.divergences import (
     wasserstein_distance,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from numpy.typing import ArrayLike
 
-def plot_parallel_lines_divergences(thetas, ax=None, empirical: bool = True, n: int = 500,
-                                    seed: int = 0):  # fmt: skip
+
+def plot_parallel_lines_divergences(
+    thetas: ArrayLike, ax: Axes | None = None, empirical: bool = True, n: int = 500, seed: int = 0
+) -> Axes:
     """JS (flat at log 2, jumping to 0 at θ = 0) and W_1 = |θ| against the gap θ.
 
     With `empirical`, markers show the sample estimates at a few θ (n points per line): the
