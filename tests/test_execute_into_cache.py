@@ -14,7 +14,8 @@ from tools.execute_into_cache import cell_timeout, main
 def notebook(path: Path, code: str, timeout: int | None = None) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(code)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = kernel
     if timeout is not None:
         nb.metadata["mystnb"] = {"execution_timeout": timeout}
     nbformat.write(nb, path)
