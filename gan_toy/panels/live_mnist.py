@@ -13,7 +13,6 @@ the run's time.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import torch
@@ -22,9 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from gan_toy.metrics import mode_of_digits
-from gan_toy.mnist_plots import image_grid
-from gan_toy.panels.display import latest_evaluation, png_bytes
-from gan_toy.plots import moving_average, smoothing_window
+from gan_toy.panels.display import latest_evaluation
+from gan_toy.panels.live import LiveFigure
+from gan_toy.plots import image_grid, moving_average, smoothing_window
 
 
 def mode_counts(probs: torch.Tensor) -> np.ndarray:
@@ -34,7 +33,7 @@ def mode_counts(probs: torch.Tensor) -> np.ndarray:
     return torch.bincount(mode_of_digits(digits), minlength=10 ** digits.shape[1]).cpu().numpy()
 
 
-class MNISTLiveView:
+class MNISTLiveView(LiveFigure):
     """Training callback: sample grid, mode histogram, modes covered and KL over training, losses.
 
     At the start, every `every` steps and at the end it redraws, unless drawing has used more
@@ -45,44 +44,13 @@ class MNISTLiveView:
     """
 
     def __init__(self, every=100, grid=64, max_share=0.2, figure=None, dpi=72, on_frame=None):
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every!r}")
-        self.every, self.grid, self.max_share = every, grid, max_share
-        self.on_frame = on_frame
+        super().__init__(every, max_share, on_frame)
+        self.grid = grid
         self.figure = figure if figure is not None else Figure(figsize=(10, 5.2), dpi=dpi)
         if figure is None:
             FigureCanvasAgg(self.figure)  # renders without pyplot: no extra copy in a notebook
-        self.redraws = self.skipped = 0
-        self.plot_seconds, self.last_step, self.last_counts = 0.0, None, None
-        self._start, self._key = time.perf_counter(), None
-
-    # --- callbacks ------------------------------------------------------------------------------
-    def on_train_begin(self, trainer) -> None:
-        self._start, self.plot_seconds = time.perf_counter(), 0.0
-        self.redraws = self.skipped = 0
-        self.last_step = None
-        self.redraw(trainer)
-
-    def on_step_end(self, trainer) -> None:
-        elapsed = time.perf_counter() - self._start
-        if self.max_share is not None and self.plot_seconds > self.max_share * elapsed:
-            self.skipped += 1
-            return
-        self.redraw(trainer)
-
-    def on_train_end(self, trainer) -> None:
-        self.redraw(trainer)
-
-    def redraw(self, trainer) -> None:
-        if trainer.step == self.last_step:
-            return
-        start = time.perf_counter()
-        self.draw(trainer)
-        if self.on_frame is not None:
-            self.on_frame(png_bytes(self.figure))
-        self.last_step = trainer.step
-        self.redraws += 1
-        self.plot_seconds += time.perf_counter() - start
+        self.last_counts = None
+        self._key = None
 
     # --- the figure -----------------------------------------------------------------------------
     def _build(self, trainer) -> None:

@@ -14,7 +14,6 @@ the view never scores samples itself.
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import PIL.Image
@@ -23,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from gan_toy.panels.display import latest_evaluation, png_bytes
+from gan_toy.panels.live import LiveFigure
 from gan_toy.plots import (
     CENTRE_STYLE,
     COLOURBAR_LABELS,
@@ -36,7 +36,7 @@ from gan_toy.plots import (
 )
 
 
-class LiveView:
+class LiveView(LiveFigure):
     """Training callback: samples, D's surface with the generator's push, losses, gradient norm
     and modes covered, updated in place.
 
@@ -54,47 +54,19 @@ class LiveView:
     def __init__(
         self, every=50, n=1000, resolution=48, max_share=0.2, figure=None, dpi=72, on_frame=None
     ):
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every!r}")
-        self.every, self.n, self.resolution, self.max_share = every, n, resolution, max_share
-        self.on_frame = on_frame
+        super().__init__(every, max_share, on_frame)
+        self.n, self.resolution = n, resolution
         self.blit = figure is None
         self.figure = figure if figure is not None else Figure(figsize=(9, 6.2), dpi=dpi)
         if self.blit:
             FigureCanvasAgg(self.figure)  # renders without pyplot: no extra copy in the notebook
-        self.redraws = self.skipped = self.full_redraws = 0
-        self.plot_seconds, self.last_step = 0.0, None
-        self._key, self._start, self._background = None, time.perf_counter(), None
+        self.full_redraws = 0
+        self._key, self._background = None, None
 
     # --- callbacks --------------------------------------------------------------------------------
     def on_train_begin(self, trainer) -> None:
-        self._start, self.plot_seconds = time.perf_counter(), 0.0
-        self.redraws = self.skipped = self.full_redraws = 0
-        self.last_step = None
-        self.redraw(trainer)
-
-    def on_step_end(self, trainer) -> None:
-        elapsed = time.perf_counter() - self._start
-        if self.max_share is not None and self.plot_seconds > self.max_share * elapsed:
-            self.skipped += 1
-            return
-        self.redraw(trainer)
-
-    def on_train_end(self, trainer) -> None:
-        self.redraw(trainer)
-
-    def redraw(self, trainer) -> None:
-        """Draw the trainer's current state and hand the frame to `on_frame`."""
-        if trainer.step == self.last_step:
-            return
-        start = time.perf_counter()
-        self.draw(trainer)
-        png = self.render()
-        if self.on_frame is not None:
-            self.on_frame(png)
-        self.last_step = trainer.step
-        self.redraws += 1
-        self.plot_seconds += time.perf_counter() - start
+        self.full_redraws = 0
+        super().on_train_begin(trainer)
 
     # --- building and updating the figure ---------------------------------------------------------
     def _build(self, trainer) -> None:
