@@ -316,27 +316,30 @@ class Trainer:
     def _parameters(self) -> list[torch.Tensor]:
         return [*self.G.parameters(), *self.D.parameters()]
 
-    def _snapshot(self) -> dict:
-        """Everything a rollback needs, copied: the state of the run after `self.step` steps."""
-        return copy.deepcopy(
-            {
-                "step": self.step,
-                "G": self.G.state_dict(),
-                "D": self.D.state_dict(),
-                "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(),
-                "rng": self.rng.get_state(),
-            }
-        )
+    def _run_state(self) -> dict:
+        """Where the run stands: networks, optimisers, random stream and step (references)."""
+        return {
+            "step": self.step,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": self.rng.get_state(),
+        }
 
-    def _restore(self, snapshot: dict) -> None:
-        snapshot = copy.deepcopy(snapshot)  # the optimisers keep references to what they load
-        self.G.load_state_dict(snapshot["G"])
-        self.D.load_state_dict(snapshot["D"])
-        self.opt_g.load_state_dict(snapshot["opt_g"])
-        self.opt_d.load_state_dict(snapshot["opt_d"])
-        self.rng.set_state(snapshot["rng"])
-        self.step = self._checked = snapshot["step"]
+    def _snapshot(self) -> dict:
+        """A copy of `_run_state()`, for a rollback."""
+        return copy.deepcopy(self._run_state())
+
+    def _restore(self, state: dict) -> None:
+        """Put the run back where `state` (a `_run_state()`) says it stood."""
+        state = copy.deepcopy(state)  # the optimisers keep references to what they load
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.rng.set_state(state["rng"])
+        self.step = self._checked = int(state["step"])
         self.evals = [e for e in self.evals if e["step"] <= self.step]
 
     def last_stats(self) -> dict[str, float]:
@@ -359,28 +362,16 @@ class Trainer:
         return {
             "format": 1,
             "config": self.config.to_dict(),
-            "step": self.step,
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "rng": self.rng.get_state(),
+            **self._run_state(),
             "stats": self._stats[: self.step].cpu(),
             "evals": self.evals,
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.rng.set_state(state["rng"])
-        self.step = int(state["step"])
-        self._stats[: self.step] = state["stats"].to(self.device)
         self.evals = list(state["evals"])
-        self._checked = self.step
+        self._restore(state)
+        self._stats[: self.step] = state["stats"].to(self.device)
         self._last_good = self._snapshot()
-
 
 def train(
     config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: object
