@@ -373,6 +373,7 @@ class Trainer:
         self._stats[: self.step] = state["stats"].to(self.device)
         self._last_good = self._snapshot()
 
+
 def train(
     config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: object
 ) -> Trainer:
