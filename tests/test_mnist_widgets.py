@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 import torch
 
+from gan_toy import ModesOverTime
 from gan_toy.config import TrainConfig
 from gan_toy.data import classifier as clf
-from gan_toy.panels import MNIST_LAB_CONFIG, MNISTLiveView, MNISTPanel, RunEvaluations, mode_counts
+from gan_toy.panels import MNIST_LAB_CONFIG, MNISTLiveView, MNISTPanel, mode_counts
 from gan_toy.panels import base as panel_base
 from gan_toy.train import Trainer
 
@@ -266,7 +267,7 @@ def test_divergence_is_a_warning_naming_the_step(monkeypatch):
 def test_live_view_shows_the_evaluations_even_when_it_skips_drawing():
     view = MNISTLiveView(every=5, max_share=0.0, on_frame=lambda png: None)
     trainer = Trainer(TINY)
-    trainer.fit([RunEvaluations(every=5, n_samples=50), view])
+    trainer.fit([ModesOverTime(every=5, n_samples=50, final=True), view])
     assert [e["step"] for e in trainer.evals] == [0, 5, 10, 15, 20]
     assert view.redraws == 2 and view.skipped == 4  # the first and the final frame only
     assert view.last_counts.tolist() == trainer.evals[-1]["mode_histogram"]

@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 import torch
 
-from gan_toy import panels
+from gan_toy import ModesOverTime, panels
 from gan_toy.config import TrainConfig
 from gan_toy.data import make_mixture
-from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, RunEvaluations, TrainPanel
+from gan_toy.panels import LAB_CONFIG, DiracPanel, LiveView, MNISTPanel, TrainPanel
 from gan_toy.panels import base as panel_base
 from gan_toy.panels.display import in_control_words
 from gan_toy.panels.points import describe_metrics, reverse_kl_text
@@ -373,7 +373,7 @@ def test_live_view_redraws_every_n_steps_in_place():
 def test_live_view_shows_the_latest_evaluation_with_its_step():
     view = LiveView(every=10, max_share=None, on_frame=lambda png: None)
     trainer = Trainer(TINY.replace(steps=25))
-    trainer.fit([RunEvaluations(every=10, n_samples=500), view])
+    trainer.fit([ModesOverTime(every=10, n_samples=500, final=True), view])
     assert [e["step"] for e in trainer.evals] == [0, 10, 20, 25]  # and the step it ended at
     m = trainer.evals[-1]
     metrics = f"{m['modes_covered']}/8 modes, {100 * m['high_quality']:.3g}% high quality"

@@ -12,7 +12,7 @@
     panel        # in a notebook: the controls, Train and Stop, the live view
 """
 
-from gan_toy.panels.base import ProgressForwarder, RunEvaluations, TrainingPanel, control
+from gan_toy.panels.base import ProgressForwarder, TrainingPanel, control
 from gan_toy.panels.dirac import DIRAC_PARAMS, MODE_COLOURS, DiracPanel
 from gan_toy.panels.display import latest_evaluation, png_bytes, show_message, show_png
 from gan_toy.panels.gan_panel import LIPSCHITZ, REG_CHOICES, GANPanel
@@ -36,7 +36,6 @@ __all__ = [
     "MNISTLiveView",
     "MNISTPanel",
     "ProgressForwarder",
-    "RunEvaluations",
     "TrainPanel",
     "TrainingPanel",
     "control",

@@ -11,8 +11,8 @@ Everything a panel does is a plain Python method on plain widget objects
 (`panel.train_button.click()`, `panel.loss.value = "wgan"`), so tests drive panels without a
 browser. Only widgets and traits that exist in ipywidgets 7.7 (Colab) and 8 are used.
 
-A run's callbacks are, in this order: one RunEvaluations, which scores the generator every
-`view.every` steps into `trainer.evals`; the live view, which draws what the trainer has and
+A run's callbacks are, in this order: one ModesOverTime(final=True), which scores the generator
+every `view.every` steps and at the end into `trainer.evals`; the live view, which draws what the trainer has and
 shows the latest evaluation (it never scores samples itself); and the ProgressForwarder.
 
 A panel built on TrainingPanel provides `controls` (frozen while training), `view` (the live
@@ -53,17 +53,6 @@ def control(cls: Callable[..., W], description: str, **kw: Any) -> W:
     return cls(
         description=description, style=CONTROL_STYLE, layout=widgets.Layout(width="300px"), **kw
     )
-
-
-class RunEvaluations(ModesOverTime):
-    """ModesOverTime (the mode metrics of `n_samples` samples every `every` steps, into
-    `trainer.evals`) that also scores the step a run ends at, when Stop or a step budget that
-    is not a multiple of `every` leaves it unscored: the last frame and the closing message then
-    read the numbers of the networks they show."""
-
-    def on_train_end(self, trainer) -> None:
-        if not trainer.evals or trainer.evals[-1]["step"] != trainer.step:
-            trainer.evals.append({"step": trainer.step, **trainer.evaluate(self.n_samples)})
 
 
 class ProgressForwarder:
@@ -245,7 +234,7 @@ class TrainingPanel:
             self._started = time.perf_counter()  # the run's time leaves out loading
             self.say_progress("training…")
             callbacks = [
-                RunEvaluations(self.view.every, self.evaluation_samples(config)),
+                ModesOverTime(self.view.every, self.evaluation_samples(config), final=True),
                 self.view,
                 ProgressForwarder(self._stop_event, self.show_progress),
             ]

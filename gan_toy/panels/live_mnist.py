@@ -4,9 +4,8 @@ A grid of samples from a fixed latent batch, the histogram of the digits (or dig
 classifier sees in them, the modes covered and the KL to uniform over training, and the losses.
 
 The view reads the classifier's verdicts from the latest entry of `trainer.evals`, which an
-evaluation callback ahead of it in the callback list records (ModesOverTime, or the panels'
-RunEvaluations): the view never scores samples itself, so a run's modes over time are the same
-whether or not a frame is drawn. Drawing is skipped while it has taken more than `max_share` of
+evaluation callback ahead of it in the callback list records (ModesOverTime): the view never
+scores samples itself, so a run's modes over time are the same whether or not a frame is drawn. Drawing is skipped while it has taken more than `max_share` of
 the run's time.
 """
 

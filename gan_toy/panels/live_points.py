@@ -7,7 +7,7 @@ ten training steps, so the view redraws every `every` steps but skips a redraw w
 has already taken more than `max_share` of the run's time.
 
 The modes covered and the high-quality fraction are read from `trainer.evals`, which an
-evaluation callback ahead of the view records (ModesOverTime, or the panels' RunEvaluations):
+evaluation callback ahead of the view records (ModesOverTime):
 the view never scores samples itself.
 """
 

@@ -13,10 +13,11 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from gan_toy.callbacks import ModesOverTime
 from gan_toy.config import TrainConfig, pick
 from gan_toy.data.classifier import load_classifier
 from gan_toy.data.sources import MNISTSource
-from gan_toy.panels.base import RunEvaluations, control
+from gan_toy.panels.base import control
 from gan_toy.panels.display import show_png
 from gan_toy.panels.gan_panel import GANPanel
 from gan_toy.panels.live_mnist import MNISTLiveView
@@ -126,5 +127,5 @@ class MNISTPanel(GANPanel):
         shown under the panel, so that the lab also reads well without a kernel."""
         config = self.defaults.replace(**changes)
         trainer = Trainer(config)
-        trainer.fit([RunEvaluations(self.view.every, self.evaluation_samples(config))])
+        trainer.fit([ModesOverTime(self.view.every, self.evaluation_samples(config), final=True)])
         return MNISTLiveView(figure=plt.figure(figsize=(10, 5.2))).draw(trainer)

@@ -10,10 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from gan_toy.callbacks import ModesOverTime
 from gan_toy.config import TrainConfig, pick
 from gan_toy.data.mixtures import as_mixture
 from gan_toy.metrics import mode_shares
-from gan_toy.panels.base import RunEvaluations, control
+from gan_toy.panels.base import control
 from gan_toy.panels.display import show_png
 from gan_toy.panels.gan_panel import GANPanel
 from gan_toy.panels.live_points import LiveView
@@ -95,7 +96,7 @@ class TrainPanel(GANPanel):
     def closing_message(self, config: TrainConfig) -> str:
         trainer = self.last_run()
         mixture = as_mixture(trainer.source)
-        m = trainer.evals[-1]  # the run's last step, scored by RunEvaluations
+        m = trainer.evals[-1]  # the run's last step, scored by ModesOverTime(final=True)
         samples = trainer.sample(self.evaluation_samples(config))
         shares = mode_shares(samples, mixture.centres).numpy()
         return f"{self.how_far(config)}: {describe_metrics(m, mixture, shares)}"
@@ -106,6 +107,6 @@ class TrainPanel(GANPanel):
         copy shown under the panel, so that the lab also reads well without a kernel."""
         config = self.defaults.replace(**changes)
         trainer = Trainer(config)
-        trainer.fit([RunEvaluations(self.view.every, self.evaluation_samples(config))])
+        trainer.fit([ModesOverTime(self.view.every, self.evaluation_samples(config), final=True)])
         view = LiveView(figure=plt.figure(figsize=(9, 6.2)), n=self.view.n)
         return view.draw(trainer)
