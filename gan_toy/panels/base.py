@@ -12,8 +12,9 @@ Everything a panel does is a plain Python method on plain widget objects
 browser. Only widgets and traits that exist in ipywidgets 7.7 (Colab) and 8 are used.
 
 A run's callbacks are, in this order: one ModesOverTime(final=True), which scores the generator
-every `view.every` steps and at the end into `trainer.evals`; the live view, which draws what the trainer has and
-shows the latest evaluation (it never scores samples itself); and the ProgressForwarder.
+every `view.every` steps and at the end into `trainer.evals`; the live view, which draws what
+the trainer has and shows the latest evaluation (it never scores samples itself); and the
+ProgressForwarder.
 
 A panel built on TrainingPanel provides `controls` (frozen while training), `view` (the live
 view, a training callback), `config()` (the TrainConfig the controls describe, ConfigError if

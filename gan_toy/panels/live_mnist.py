@@ -5,9 +5,8 @@ classifier sees in them, the modes covered and the KL to uniform over training, 
 
 The view reads the classifier's verdicts from the latest entry of `trainer.evals`, which an
 evaluation callback ahead of it in the callback list records (ModesOverTime): the view never
-scores samples itself, so a run's modes over time are the same whether or not a frame is drawn. Drawing is skipped while it has taken more than `max_share` of
-the run's time.
-"""
+scores samples itself, so a run's modes over time are the same whether or not a frame is drawn.
+Drawing is skipped while it has taken more than `max_share` of the run's time."""
 
 from __future__ import annotations
 
