@@ -170,8 +170,9 @@ book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _bui
 	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
 	@echo "The book (fast mode): $(CURDIR)/$(BOOK_FAST_DIR)/_build/html/index.html"
 
+# JupyterLab refuses to run as root unless told; in a container or a cloud VM root is the norm.
 lab: venv  ## open JupyterLab on the labs
-	$(BIN)/jupyter lab labs/
+	$(BIN)/jupyter lab labs/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # ---------------------------------------------------------------------------------------------
 # Housekeeping
