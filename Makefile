@@ -71,7 +71,7 @@ MATHJAX := _static/mathjax/tex-svg.js
 # The same options as the nbstripout hook in .pre-commit-config.yaml.
 NBSTRIPOUT_ARGS := --extra-keys "metadata.language_info.version metadata.vscode"
 
-.PHONY: help venv test lint unit nbval browser book-check book book-fast lab format clean distclean
+.PHONY: help venv test lint unit nbval browser book-check book book-fast lab student format clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -169,6 +169,11 @@ book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _bui
 	  $(BOOK_FAST_DIR)/_build/.jupyter_cache $(CHAPTERS)
 	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
 	@echo "The book (fast mode): $(CURDIR)/$(BOOK_FAST_DIR)/_build/html/index.html"
+
+# The student copies (student/<lab>/<lab>.ipynb) are what nbgrader generate_assignment makes of
+# the instructor versions in labs/; a test fails when the committed ones are out of date.
+student: venv  ## regenerate the labs' student copies in student/ (nbgrader, no solutions)
+	$(PY) tools/make_student_copies.py
 
 # JupyterLab refuses to run as root unless told; in a container or a cloud VM root is the norm.
 lab: venv  ## open JupyterLab on the labs
