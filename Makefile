@@ -159,8 +159,11 @@ $(MATHJAX):
 
 book-check: venv $(MATHJAX)  ## build the book without executing notebooks, warnings as errors
 	@mkdir -p $(BOOK_CHECK_DIR)
-	$(PY) -c 'import yaml; c = yaml.safe_load(open("_config.yml")); \
+	@# (local extensions' folders are relative to the config file, which moves: make them absolute)
+	$(PY) -c 'import os, yaml; c = yaml.safe_load(open("_config.yml")); \
 	  c.setdefault("execute", {})["execute_notebooks"] = "off"; \
+	  ext = c["sphinx"].get("local_extensions", {}); \
+	  c["sphinx"]["local_extensions"] = {k: os.path.abspath(v) for k, v in ext.items()}; \
 	  yaml.safe_dump(c, open("$(BOOK_CHECK_DIR)/_config.yml", "w"), sort_keys=False)'
 	$(BIN)/jupyter-book build . --config $(BOOK_CHECK_DIR)/_config.yml \
 	  --path-output $(BOOK_CHECK_DIR) --all -W -n --keep-going
