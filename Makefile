@@ -175,21 +175,26 @@ book-check: venv $(MATHJAX)  ## build the book without executing notebooks, warn
 # it when gan_toy or requirements.txt changed since it was filled (KEEP_CACHE=1: keep it anyway).
 guard_cache = $(PY) tools/book_cache_guard.py $(1) $(if $(filter 1,$(KEEP_CACHE)),--keep)
 
+# Chapters executed for the static book draw no progress bars (gan_toy.progress): a widget in a
+# static page is dead.
+STATIC := GAN_TOY_STATIC=1
+
 # Both builds execute the chapters first, one per core and one thread each, into the build's
 # execution cache (tools/execute_into_cache.py: longest first, a line per chapter with its time,
 # and every few minutes which are still running); the build then finds them executed.
 book: venv $(MATHJAX)  ## execute every chapter at full size and build the book (_build/html)
 	$(call guard_cache,_build/.jupyter_cache)
-	env -u GAN_TOY_FAST OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/execute_into_cache.py \
-	  _build/.jupyter_cache $(CHAPTERS)
-	env -u GAN_TOY_FAST $(BIN)/jupyter-book build . -W -n --keep-going
+	env -u GAN_TOY_FAST $(STATIC) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) \
+	  tools/execute_into_cache.py _build/.jupyter_cache $(CHAPTERS)
+	env -u GAN_TOY_FAST $(STATIC) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _build_fast/
 	$(call guard_cache,$(BOOK_FAST_DIR)/_build/.jupyter_cache)
-	GAN_TOY_FAST=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/execute_into_cache.py \
+	GAN_TOY_FAST=1 $(STATIC) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/execute_into_cache.py \
 	  $(BOOK_FAST_DIR)/_build/.jupyter_cache $(CHAPTERS)
-	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
+	GAN_TOY_FAST=1 $(STATIC) $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n \
+	  --keep-going
 	@echo "The book (fast mode): $(CURDIR)/$(BOOK_FAST_DIR)/_build/html/index.html"
 
 # The student copies (student/<lab>/<lab>.ipynb) are what nbgrader generate_assignment makes of

@@ -26,6 +26,7 @@ from gan_toy.losses import LOSSES, get_loss
 from gan_toy.metrics import label_metrics, mode_metrics, mode_shares
 from gan_toy.nets import make_discriminator, make_generator
 from gan_toy.probes import vanishing_gradient_probe
+from gan_toy.progress import progress_bar
 from gan_toy.regularizers import (
     REGULARIZERS,
     apply_spectral_norm,
@@ -76,6 +77,7 @@ __all__ = [
     "mode_metrics",
     "mode_shares",
     "pick",
+    "progress_bar",
     "r1_penalty",
     "r2_penalty",
     "resolve_device",

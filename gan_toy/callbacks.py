@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gan_toy.progress import progress_bar
+
 
 class ProgressBar:
-    """A tqdm.auto progress bar (a widget in notebooks, text in a terminal), updated every
+    """A progress bar (progress.progress_bar: a widget in notebooks, text in a terminal, nothing
+    while the static book is built), updated every
     `every` steps with the current losses."""
 
     def __init__(self, every: int = 50, desc: str | None = None):
@@ -20,10 +23,8 @@ class ProgressBar:
         self.bar: Any = None  # a tqdm bar once training begins
 
     def on_train_begin(self, trainer) -> None:
-        from tqdm.auto import tqdm
-
         cfg = trainer.config
-        self.bar = tqdm(total=cfg.steps, initial=trainer.step, desc=self.desc or cfg.loss)
+        self.bar = progress_bar(total=cfg.steps, initial=trainer.step, desc=self.desc or cfg.loss)
         self._shown = trainer.step
 
     def on_step_end(self, trainer) -> None:

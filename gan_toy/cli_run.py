@@ -252,10 +252,10 @@ def run_batched(args, base: TrainConfig, guard: SignalGuard, log) -> int:
     trainer = BatchedTrainer([c for _, c in pairs])
     bar = None
     if log is not None:
-        from tqdm.auto import tqdm
+        from gan_toy.progress import progress_bar
 
         log(f"training {len(pairs)} runs of {base.loss} on {base.data} on {trainer.device}")
-        bar = tqdm(total=base.steps, desc=base.loss)
+        bar = progress_bar(total=base.steps, desc=base.loss)
     elapsed, forced, failure = 0.0, False, None
     try:
         with guard.while_("flag", trainer):

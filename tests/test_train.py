@@ -227,3 +227,15 @@ def test_modes_over_time_can_score_the_step_a_run_ends_at():
         trainer = Trainer(SMALL.replace(steps=10))
         trainer.fit([callback])
         assert [e["step"] for e in trainer.evals] == steps
+
+
+def test_progress_bars_are_silent_while_the_static_book_is_built(monkeypatch, capsys):
+    from gan_toy import progress_bar
+
+    monkeypatch.setenv("GAN_TOY_STATIC", "1")
+    assert list(progress_bar(range(3), desc="x")) == [0, 1, 2]
+    with progress_bar(total=5) as bar:
+        bar.update(5)
+    assert bar.disable and capsys.readouterr().err == ""
+    monkeypatch.setenv("GAN_TOY_STATIC", "0")
+    assert not progress_bar(range(3)).disable
