@@ -33,8 +33,8 @@ def plain_loop(config: TrainConfig, device: torch.device):
     torch.manual_seed(config.seed)
     G = make_generator(config.z_dim, config.hidden).to(device)
     D = make_discriminator(2, config.hidden).to(device)
-    mixture = Trainer(config.replace(steps=1)).mixture
-    return plain_loop_on(G, D, mixture.sample, config, device)
+    source = Trainer(config.replace(steps=1)).source
+    return plain_loop_on(G, D, source.sample, config, device)
 
 
 def time_steps(step, steps: int, device) -> float:
