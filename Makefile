@@ -102,9 +102,10 @@ $(STAMP): requirements.txt pyproject.toml
 test: lint unit nbval browser  ## lint, unit tests, notebooks (fast mode), book + browser check
 	@echo "make test: all checks passed"
 
-lint: venv  ## ruff lint + format check (code and notebooks)
+lint: venv  ## ruff lint + format check (code and notebooks), mypy type check of gan_toy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 unit: venv  ## unit tests (tests/, except the browser test, which needs the built book)
 	$(call threads,$(UNIT_JOBS)) $(BIN)/pytest $(call xdist,$(UNIT_JOBS)) tests \
@@ -152,13 +153,16 @@ book-check: venv $(MATHJAX)  ## build the book without executing notebooks, warn
 # it when gan_toy or requirements.txt changed since it was filled (KEEP_CACHE=1: keep it anyway).
 guard_cache = $(PY) tools/book_cache_guard.py $(1) $(if $(filter 1,$(KEEP_CACHE)),--keep)
 
+# Both builds execute the chapters first, one per core and one thread each, into the build's
+# execution cache (tools/execute_into_cache.py: longest first, a line per chapter with its time,
+# and every few minutes which are still running); the build then finds them executed.
 book: venv $(MATHJAX)  ## execute every chapter at full size and build the book (_build/html)
 	$(call guard_cache,_build/.jupyter_cache)
+	env -u GAN_TOY_FAST OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/execute_into_cache.py \
+	  _build/.jupyter_cache $(CHAPTERS)
 	env -u GAN_TOY_FAST $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
-# Fast mode executes the chapters first, one per core and one thread each, into the build's
-# execution cache (tools/execute_into_cache.py); the build then finds them executed.
 book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _build_fast/
 	$(call guard_cache,$(BOOK_FAST_DIR)/_build/.jupyter_cache)
 	GAN_TOY_FAST=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) tools/execute_into_cache.py \
@@ -178,7 +182,7 @@ format: venv  ## ruff format + ruff check --fix; strip notebook outputs
 	@if [ -n "$(NOTEBOOKS)" ]; then $(BIN)/nbstripout $(NBSTRIPOUT_ARGS) $(NOTEBOOKS); fi
 
 clean:  ## remove builds and caches (keeps .venv)
-	rm -rf _build $(BOOK_FAST_DIR) $(BOOK_CHECK_DIR) .pytest_cache .ruff_cache *.egg-info
+	rm -rf _build $(BOOK_FAST_DIR) $(BOOK_CHECK_DIR) .pytest_cache .ruff_cache .mypy_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean  ## clean, and remove .venv too

@@ -1,6 +1,6 @@
 """How long a lab panel's Train run takes, and how much of it is the live view.
 
-Presses Train on a TrainPanel (the labs' default setting, gan_toy.widgets.LAB_CONFIG: the ring,
+Presses Train on a TrainPanel (the labs' default setting, gan_toy.panels.LAB_CONFIG: the ring,
 batch 256, 64-dimensional latent) exactly as a student does: training runs in the panel's
 background thread, the live view redraws every `--every` steps into the panel's Output widget.
 Reports the wall time of the run, the share of it spent drawing, rendering and handing over
@@ -25,7 +25,7 @@ import time
 import torch
 
 from gan_toy import TrainConfig, Trainer
-from gan_toy.widgets import LAB_CONFIG, TrainPanel
+from gan_toy.panels import LAB_CONFIG, TrainPanel
 
 
 def panel_run(config: TrainConfig, every: int, max_share: float | None) -> dict:

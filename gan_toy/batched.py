@@ -49,20 +49,8 @@ from gan_toy.unrolled import adam_unroll
 
 # Settings every run of a batch must share (they fix shapes or the code path).
 SHARED = (
-    "data",
-    "z_dim",
-    "hidden",
-    "loss",
-    "steps",
-    "batch_size",
-    "simultaneous",
-    "optimizer",
-    "betas",
-    "clip",
-    "unroll",
-    "unroll_order",
-    "device",
-    "eval_samples",
+    *("data", "z_dim", "hidden", "loss", "steps", "batch_size", "simultaneous", "optimizer"),
+    *("betas", "clip", "unroll", "unroll_order", "device", "eval_samples"),
 )
 
 

@@ -43,19 +43,29 @@ class ProgressBar:
 class ModesOverTime:
     """Evaluate the mode metrics every `every` steps into `trainer.evals` (modes over time).
 
-    Evaluation samples from a fixed latent batch on its own random stream, so adding this
-    callback does not change the training trajectory.
+    With `final=True` it also scores the step the run ends at when that step is not a multiple
+    of `every` (a Stop, an odd step budget), so whatever shows the last state reads its
+    numbers. Evaluation samples from a fixed latent batch on its own random stream, so adding
+    this callback does not change the training trajectory.
     """
 
-    def __init__(self, every: int = 250, n_samples: int = 2500):
+    def __init__(self, every: int = 250, n_samples: int = 2500, final: bool = False):
         self.every = every
         self.n_samples = n_samples
+        self.final = final
 
     def on_train_begin(self, trainer) -> None:
         if trainer.step == 0 and not trainer.evals:
-            trainer.evals.append({"step": 0, **trainer.evaluate(self.n_samples)})
+            self._evaluate(trainer)
 
     def on_step_end(self, trainer) -> None:
+        self._evaluate(trainer)
+
+    def on_train_end(self, trainer) -> None:
+        if self.final and (not trainer.evals or trainer.evals[-1]["step"] != trainer.step):
+            self._evaluate(trainer)
+
+    def _evaluate(self, trainer) -> None:
         trainer.evals.append({"step": trainer.step, **trainer.evaluate(self.n_samples)})
 
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from gan_toy import losses, regularizers
 from gan_toy.memory import gigabytes, machine_memory, memory_estimate
@@ -358,6 +358,9 @@ def fast_mode() -> bool:
     return os.environ.get("GAN_TOY_FAST", "0").strip().lower() not in ("", "0", "false", "no")
 
 
-def pick(full, fast):
+T = TypeVar("T")
+
+
+def pick(full: T, fast: T) -> T:
     """`full` normally, `fast` in fast mode: `steps = pick(5000, 300)`."""
     return fast if fast_mode() else full

@@ -10,9 +10,15 @@ underneath it, for experiments of their own (chapter 3's sweep, the mode-collaps
 from __future__ import annotations
 
 import math
+import multiprocessing
 import statistics
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
+
+import torch
 
 from gan_toy.batched import BatchedTrainer
 from gan_toy.config import TrainConfig
@@ -41,7 +47,7 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def variant_config(name: str, **overrides) -> TrainConfig:
+def variant_config(name: str, **overrides: Any) -> TrainConfig:
     """The default config with variant `name`'s changes, then `overrides` (steps, data, ...)."""
     if name not in VARIANTS:
         raise ValueError(f"unknown variant {name!r}; valid choices: {', '.join(VARIANTS)}")
@@ -57,6 +63,12 @@ class VariantResult:
     runs: list[dict]  # per seed: seed, modes_covered, high_quality, reverse_kl
     evals: list[list[dict]] = field(default_factory=list)  # per seed: [{step, metrics...}]
     wall_seconds: float = math.nan  # for all seeds together
+    # CPU time of the process that trained all seeds: unlike wall time, it does not grow when
+    # other work shares the machine, so costs compare within a build that runs things at once.
+    cpu_seconds: float = math.nan
+    # per seed: the final samples the metrics were computed on (the fixed latent batch), so
+    # pictures need no second training run
+    samples: list = field(default_factory=list)
 
     def mean_sd(self, key: str) -> tuple[float, float]:
         """Mean and standard deviation over seeds, ignoring NaN (an undefined reverse KL)."""
@@ -74,38 +86,68 @@ class VariantResult:
 
 
 def compare(
-    names, seeds=(0, 1, 2, 3, 4), eval_every: int = 250, progress=None, **overrides
+    names: Iterable[str],
+    seeds: Iterable[int] = (0, 1, 2, 3, 4),
+    eval_every: int = 250,
+    progress: Callable[[str], object] | None = None,
+    workers: int = 1,
+    **overrides: Any,
 ) -> dict[str, VariantResult]:
     """Train every variant in `names` on `seeds`; `overrides` apply to all (steps, data, ...).
 
     Seeds of one variant train together as one batched model; spectral normalisation, which the
-    batched trainer does not support, trains seed by seed. `progress(name)` is called before
-    each variant.
+    batched trainer does not support, trains seed by seed. With `workers` > 1 the variants are
+    spread over that many worker processes of one thread each (a batched step cannot keep two
+    cores busy on its own); the results are the same variants in the same order.
+    `progress(name)` is called as each variant starts (one worker) or ends (several).
     """
-    results = {}
-    for name in names:
-        if progress is not None:
-            progress(name)
-        base = variant_config(name, **overrides)
-        configs = [base.replace(seed=s) for s in seeds]
-        start = time.perf_counter()
-        if base.regs.get("sn", 0) > 0:
-            finals, evals = _one_by_one(configs, eval_every)
-        else:
-            finals, evals = _batched(configs, eval_every)
-        runs = [
-            {"seed": c.seed, **{k: v for k, v in m.items() if k not in ("step", "shares")}}
-            for c, m in zip(configs, finals)
-        ]
-        results[name] = VariantResult(name, base, runs, evals, time.perf_counter() - start)
-    return results
+    names = list(names)
+    jobs = [(name, tuple(seeds), eval_every, overrides) for name in names]
+    if workers <= 1 or len(jobs) <= 1:
+        results = {}
+        for job in jobs:
+            if progress is not None:
+                progress(job[0])
+            results[job[0]] = _compare_one(*job)
+        return results
+    # "spawn": a fresh interpreter per worker, safe from a notebook kernel's threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, context, initializer=torch.set_num_threads, initargs=(1,)
+    ) as pool:
+        futures = {pool.submit(_compare_one, *job): job[0] for job in jobs}
+        for future in as_completed(futures):
+            if progress is not None:
+                progress(futures[future])
+        return {
+            name: future.result()
+            for future, name in sorted(futures.items(), key=lambda item: names.index(item[1]))
+        }
+
+
+def _compare_one(name, seeds, eval_every, overrides) -> VariantResult:
+    base = variant_config(name, **overrides)
+    configs = [base.replace(seed=s) for s in seeds]
+    wall, cpu = time.perf_counter(), time.process_time()
+    if base.regs.get("sn", 0) > 0:
+        finals, evals, samples = _one_by_one(configs, eval_every)
+    else:
+        finals, evals, samples = _batched(configs, eval_every)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    runs = [
+        {"seed": c.seed, **{k: v for k, v in m.items() if k not in ("step", "shares")}}
+        for c, m in zip(configs, finals)
+    ]
+    return VariantResult(name, base, runs, evals, wall, cpu, samples)
 
 
 def _checkpoints(steps: int, every: int) -> list[int]:
     return sorted({*range(every, steps, every), steps})
 
 
-def track(configs, every: int, on_eval=None) -> tuple[BatchedTrainer, list[list[dict]]]:
+def track(
+    configs: list[TrainConfig], every: int, on_eval: Callable[[int], object] | None = None
+) -> tuple[BatchedTrainer, list[list[dict]]]:
     """Train `configs` together as one batched model and evaluate every run as it goes.
 
     Evaluations come at step 0, every `every` steps and at the last step, each on the run's
@@ -132,12 +174,13 @@ def track(configs, every: int, on_eval=None) -> tuple[BatchedTrainer, list[list[
 
 
 def _batched(configs, eval_every):
-    _, evals = track(configs, eval_every)
-    return [run[-1] for run in evals], evals
+    trainer, evals = track(configs, eval_every)
+    samples = list(trainer.sample(configs[0].eval_samples).cpu())
+    return [run[-1] for run in evals], evals, samples
 
 
 def _one_by_one(configs, eval_every):
-    finals, evals = [], []
+    finals, evals, samples = [], [], []
     for config in configs:
         trainer = Trainer(config)
         run = [_evaluation(0, trainer.sample(config.eval_samples), trainer.source)]
@@ -146,7 +189,8 @@ def _one_by_one(configs, eval_every):
             run.append(_evaluation(step, trainer.sample(config.eval_samples), trainer.source))
         finals.append(run[-1])
         evals.append(run)
-    return finals, evals
+        samples.append(trainer.sample(config.eval_samples).cpu())
+    return finals, evals, samples
 
 
 def _evaluation(step: int, samples, mixture) -> dict:

@@ -99,8 +99,9 @@ def label_metrics(probs: torch.Tensor) -> dict:
     """Mode metrics of classifier probabilities, (n, 10) or (n, C, 10) with C channels.
 
     Returns modes_covered (of 10**C), high_quality (fraction labelled with confidence >= 0.9
-    on every channel), reverse_kl (KL(label histogram ‖ uniform over 10**C modes), nats) and,
-    for one channel, class_histogram (10 counts).
+    on every channel), reverse_kl (KL(label histogram ‖ uniform over 10**C modes), nats),
+    mode_histogram (10**C counts: the samples of each mode, a mode being the digits read as
+    one number, see mode_of_digits) and, for one channel, class_histogram (the same 10 counts).
     """
     if probs.ndim == 2:
         probs = probs.unsqueeze(1)
@@ -118,8 +119,9 @@ def label_metrics(probs: torch.Tensor) -> dict:
         "high_quality": int((confidence.min(dim=1).values >= CONFIDENT).sum()) / len(probs),
         "reverse_kl": float((p[nz] * torch.log(p[nz] * n_modes)).sum()),
     }
+    result["mode_histogram"] = [int(c) for c in counts]
     if channels == 1:
-        result["class_histogram"] = [int(c) for c in counts]
+        result["class_histogram"] = list(result["mode_histogram"])
     return result
 
 

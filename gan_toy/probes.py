@@ -14,6 +14,7 @@ anneals it, see `regularizers.instance_noise_std`), since G does not move here.
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -26,6 +27,9 @@ from gan_toy.regularizers import (
     penalty_weights,
     total_penalty,
 )
+
+if TYPE_CHECKING:
+    from gan_toy.data.mixtures import GaussianMixture
 
 
 def generator_gradient_norm(generator, d_fn, loss, z, noise=None) -> float:
@@ -70,8 +74,8 @@ def _check_args(d_iters, record_every, lr, batch_size, hidden, clip, noise_std, 
 
 
 def vanishing_gradient_probe(
-    generator,
-    mixture,
+    generator: torch.nn.Module,
+    mixture: GaussianMixture,
     loss: str = "minimax",
     d_iters: int = 2000,
     lr: float = 1e-3,

@@ -76,7 +76,13 @@ def gradient_penalty(
 
 
 def r1_penalty(
-    d_fn: DFn, real: Tensor, fake: Tensor, *, reduce: Reduce = torch.mean, rng=None, eps=None
+    d_fn: DFn,
+    real: Tensor,
+    fake: Tensor,
+    *,
+    reduce: Reduce = torch.mean,
+    rng: torch.Generator | None = None,
+    eps: Tensor | None = None,
 ) -> Tensor:
     """R1 (Mescheder et al. 2018): ½ E_real ‖∇D(x)‖²; with weight γ this is (γ/2) E‖∇D‖²."""
     _, grad = _input_gradient(d_fn, real)
@@ -84,7 +90,13 @@ def r1_penalty(
 
 
 def r2_penalty(
-    d_fn: DFn, real: Tensor, fake: Tensor, *, reduce: Reduce = torch.mean, rng=None, eps=None
+    d_fn: DFn,
+    real: Tensor,
+    fake: Tensor,
+    *,
+    reduce: Reduce = torch.mean,
+    rng: torch.Generator | None = None,
+    eps: Tensor | None = None,
 ) -> Tensor:
     """R2: the same penalty on generated samples."""
     _, grad = _input_gradient(d_fn, fake)
@@ -92,7 +104,13 @@ def r2_penalty(
 
 
 def roth_penalty(
-    d_fn: DFn, real: Tensor, fake: Tensor, *, reduce: Reduce = torch.mean, rng=None, eps=None
+    d_fn: DFn,
+    real: Tensor,
+    fake: Tensor,
+    *,
+    reduce: Reduce = torch.mean,
+    rng: torch.Generator | None = None,
+    eps: Tensor | None = None,
 ) -> Tensor:
     """Roth et al. (2017): ½ (E_real[(1-D)² ‖∇ψ‖²] + E_fake[D² ‖∇ψ‖²]), D = sigmoid(ψ)."""
     real_out, real_grad = _input_gradient(d_fn, real)

@@ -20,11 +20,12 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Iterable
 
 import torch
 
 from gan_toy.allocator import retain_freed_memory
-from gan_toy.config import TrainConfig
+from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.data.sources import make_source
 from gan_toy.devices import float32_precision, resolve_device
 from gan_toy.history import STAT_NAMES, History
@@ -57,6 +58,7 @@ class DivergenceError(RuntimeError):
             f"{step - 1} is attached as .history"
         )
         self.step = step
+        self.quantity = quantity  # what went non-finite: a statistic's name or "a network weight"
         self.history = history
 
 
@@ -82,6 +84,11 @@ class Trainer:
     """
 
     def __init__(self, config: TrainConfig):
+        if not isinstance(config, TrainConfig):
+            raise ConfigError(
+                f"Trainer needs a TrainConfig, got {config!r} ({type(config).__name__}); "
+                "e.g. Trainer(TrainConfig(data='ring'))"
+            )
         config = config.validate()
         self.device = resolve_device(config.device)
         if self.device.type == "cpu":
@@ -312,27 +319,30 @@ class Trainer:
     def _parameters(self) -> list[torch.Tensor]:
         return [*self.G.parameters(), *self.D.parameters()]
 
-    def _snapshot(self) -> dict:
-        """Everything a rollback needs, copied: the state of the run after `self.step` steps."""
-        return copy.deepcopy(
-            {
-                "step": self.step,
-                "G": self.G.state_dict(),
-                "D": self.D.state_dict(),
-                "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(),
-                "rng": self.rng.get_state(),
-            }
-        )
+    def _run_state(self) -> dict:
+        """Where the run stands: networks, optimisers, random stream and step (references)."""
+        return {
+            "step": self.step,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": self.rng.get_state(),
+        }
 
-    def _restore(self, snapshot: dict) -> None:
-        snapshot = copy.deepcopy(snapshot)  # the optimisers keep references to what they load
-        self.G.load_state_dict(snapshot["G"])
-        self.D.load_state_dict(snapshot["D"])
-        self.opt_g.load_state_dict(snapshot["opt_g"])
-        self.opt_d.load_state_dict(snapshot["opt_d"])
-        self.rng.set_state(snapshot["rng"])
-        self.step = self._checked = snapshot["step"]
+    def _snapshot(self) -> dict:
+        """A copy of `_run_state()`, for a rollback."""
+        return copy.deepcopy(self._run_state())
+
+    def _restore(self, state: dict) -> None:
+        """Put the run back where `state` (a `_run_state()`) says it stood."""
+        state = copy.deepcopy(state)  # the optimisers keep references to what they load
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.rng.set_state(state["rng"])
+        self.step = self._checked = int(state["step"])
         self.evals = [e for e in self.evals if e["step"] <= self.step]
 
     def last_stats(self) -> dict[str, float]:
@@ -355,34 +365,30 @@ class Trainer:
         return {
             "format": 1,
             "config": self.config.to_dict(),
-            "step": self.step,
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "rng": self.rng.get_state(),
+            **self._run_state(),
             "stats": self._stats[: self.step].cpu(),
             "evals": self.evals,
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.rng.set_state(state["rng"])
-        self.step = int(state["step"])
-        self._stats[: self.step] = state["stats"].to(self.device)
         self.evals = list(state["evals"])
-        self._checked = self.step
+        self._restore(state)
+        self._stats[: self.step] = state["stats"].to(self.device)
         self._last_good = self._snapshot()
 
 
-def train(config: TrainConfig | None = None, callbacks=(), **overrides) -> Trainer:
+def train(
+    config: TrainConfig | None = None, callbacks: Iterable[object] = (), **overrides: object
+) -> Trainer:
     """Train one GAN to `config.steps` and return the trained Trainer (`.history` is its record).
 
     `train(TrainConfig(loss="minimax"))` or `train(loss="minimax", steps=2000)`.
     """
+    if config is not None and not isinstance(config, TrainConfig):
+        raise ConfigError(
+            f"train() takes a TrainConfig, got {config!r} ({type(config).__name__}); "
+            f"e.g. train(TrainConfig(data='ring')) or train(data='ring')"
+        )
     config = (config or TrainConfig()).replace(**overrides)
     trainer = Trainer(config)
     trainer.fit(callbacks)

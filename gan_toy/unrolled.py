@@ -12,8 +12,16 @@ real discriminator, its buffers and its optimiser state are never modified.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import torch
 from torch.func import functional_call
+
+from gan_toy.losses import GANLoss
+
+Tensor = torch.Tensor
+# penalty_fn(d_fn, real, fake, params): D's regularisers at its parameters `params`.
+PenaltyFn = Callable[[Callable[[Tensor], Tensor], Tensor, Tensor, list[Tensor]], Tensor]
 
 # Settings of the discriminator's optimiser that the unrolled rule does not reproduce: with any
 # of them on, the unrolled D would silently follow another rule than the real one.
@@ -58,18 +66,18 @@ def _like(value, p):
 
 
 def adam_unroll(
-    params,
-    loss_fn,
+    params: list[Tensor],
+    loss_fn: Callable[[list[Tensor]], Tensor],
     k: int,
-    lr,
-    betas=None,
+    lr: float | Tensor,
+    betas: tuple[float, float] | None = None,
     eps: float = 1e-8,
-    exp_avg=None,
-    exp_avg_sq=None,
-    t0=0,
+    exp_avg: Sequence[Tensor] | None = None,
+    exp_avg_sq: Sequence[Tensor] | None = None,
+    t0: int | Tensor = 0,
     create_graph: bool = True,
     clip: float | None = None,
-):
+) -> list[Tensor]:
     """k updates of `params` (a list of tensors) on `loss_fn(params)`, returned as a new list.
 
     Adam when `betas` is given, continued from the moments `exp_avg`, `exp_avg_sq` after `t0`
@@ -150,8 +158,17 @@ def unrolled_parameters(
 
 
 def unrolled_generator_loss(
-    d, d_opt, loss, real, fake, k, order=2, lr=None, penalty_fn=None, clip=None
-):
+    d: torch.nn.Module,
+    d_opt: torch.optim.Optimizer,
+    loss: GANLoss,
+    real: Tensor,
+    fake: Tensor,
+    k: int,
+    order: int = 2,
+    lr: float | None = None,
+    penalty_fn: PenaltyFn | None = None,
+    clip: float | None = None,
+) -> Tensor:
     """The generator's loss against D unrolled k steps; k=0 is the plain generator loss."""
     if k == 0:
         return loss.g_loss(d(fake))

@@ -1,9 +1,20 @@
-"""Checkpoints: a resumed run ends exactly where an uninterrupted one does."""
+"""Checkpoints: a resumed run ends exactly where an uninterrupted one does; damaged, foreign or
+inconsistent files are refused in one line; a state holding NaN is never written."""
 
 import pytest
 import torch
 
-from gan_toy import Checkpointer, ModesOverTime, TrainConfig, Trainer, load_checkpoint
+from gan_toy import (
+    Checkpointer,
+    ConfigError,
+    DivergenceError,
+    ModesOverTime,
+    TrainConfig,
+    Trainer,
+    load_checkpoint,
+    save_checkpoint,
+)
+from gan_toy.checkpoint import CheckpointError, NonFiniteStateError
 
 torch.set_num_threads(1)
 
@@ -40,3 +51,109 @@ def test_checkpoint_loads_with_weights_only(tmp_path):
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         load_checkpoint(tmp_path / "nope.pt")
+
+
+# --- what a checkpoint refuses ------------------------------------------------------------------
+
+
+def saved_state(tmp_path, **changes):
+    """A real checkpoint of a 3-step run, then `changes` made to its state, saved again."""
+    trainer = Trainer(CFG.replace(steps=3))
+    trainer.fit()
+    state = trainer.state_dict()
+    for key, value in changes.items():
+        state[key] = value(state) if callable(value) else value
+    path = tmp_path / "c.pt"
+    torch.save(state, path)
+    return path
+
+
+class NotATensor:
+    pass
+
+
+def bad_shapes(state):
+    state["G"] = {**state["G"], "0.weight": torch.zeros(3, 3)}
+    return state["G"]
+
+
+def nan_weight(state):
+    d = dict(state["D"])
+    d["0.weight"] = torch.full_like(d["0.weight"], float("nan"))
+    return d
+
+
+DAMAGED = {
+    "empty": (lambda p: p.write_bytes(b""), ["empty"]),
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[:2000]), ["truncated or damaged"]),
+    "random bytes": (lambda p: p.write_bytes(bytes(range(256)) * 8), ["not a gan_toy checkpoint"]),
+    "text": (lambda p: p.write_text("hello"), ["not a gan_toy checkpoint"]),
+    "foreign torch file": (
+        lambda p: torch.save({"weights": torch.zeros(2)}, p),
+        ["not a gan_toy checkpoint"],
+    ),
+    "a list": (lambda p: torch.save([1, 2], p), ["not a gan_toy checkpoint"]),
+    "python objects": (
+        lambda p: torch.save({"format": 1, "x": NotATensor()}, p),
+        ["Python objects", "weights_only=True"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(DAMAGED))
+def test_damaged_or_foreign_files_are_refused_in_one_line(tmp_path, name):
+    damage, words = DAMAGED[name]
+    path = saved_state(tmp_path)
+    damage(path)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1 and str(path) in message
+    for word in words:
+        assert word in message
+    assert "weights_only=False" not in message and "trust" not in message
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"G": bad_shapes}, ["does not fit its config", "size mismatch"]),
+        ({"D": nan_weight}, ["D 0.weight", "NaN"]),
+        ({"config": lambda s: {**s["config"], "loss": "foo"}}, ["config", "'foo'"]),
+        ({"config": lambda s: {**s["config"], "hidden": 64}}, ["does not fit its config"]),
+        ({"step": 10**6}, ["step 1000000"]),
+        ({"format": 99}, ["not a gan_toy checkpoint"]),
+        ({"G": [1, 2]}, ["not a gan_toy checkpoint"]),
+    ],
+)
+def test_inconsistent_states_are_refused_in_one_line(tmp_path, changes, words):
+    path = saved_state(tmp_path, **changes)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path)
+    assert len(str(caught.value).splitlines()) == 1
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_a_checkpoint_resumes_with_more_steps_and_on_another_device(tmp_path):
+    path = saved_state(tmp_path, config=lambda s: {**s["config"], "device": "auto"})
+    trainer = load_checkpoint(path, device="cpu", steps=8)
+    assert (trainer.step, trainer.config.steps, trainer.config.device) == (3, 8, "cpu")
+    trainer.fit()
+    assert trainer.step == 8
+    with pytest.raises(ConfigError, match="fewer than the 3 steps"):
+        load_checkpoint(path, steps=2)
+
+
+def test_a_non_finite_state_is_never_saved_and_the_good_file_is_kept(tmp_path):
+    path = tmp_path / "c.pt"
+    trainer = Trainer(CFG.replace(steps=3))
+    trainer.fit([Checkpointer(path, every=1)])
+    good = path.read_bytes()
+    with torch.no_grad():
+        next(trainer.G.parameters()).fill_(float("inf"))
+    with pytest.raises(DivergenceError, match="no checkpoint was written") as caught:
+        save_checkpoint(trainer, path)
+    assert isinstance(caught.value, NonFiniteStateError) and "G 0.weight" in str(caught.value)
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # no temporary file left

@@ -8,6 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from gan_toy import divergences as dv
+from gan_toy.plots import plot_parallel_lines_divergences
 
 LOG2 = math.log(2)
 
@@ -81,7 +82,7 @@ def test_empirical_js_is_small_for_the_same_distribution():
 
 def test_plot_parallel_lines_divergences():
     ax = Figure().subplots()
-    assert dv.plot_parallel_lines_divergences(np.linspace(-1, 1, 41), ax=ax, n=200) is ax
+    assert plot_parallel_lines_divergences(np.linspace(-1, 1, 41), ax=ax, n=200) is ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("Jensen" in label for label in labels) and any("W_1" in label for label in labels)
     assert "θ" in ax.get_xlabel()

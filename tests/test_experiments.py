@@ -70,3 +70,29 @@ def test_summaries_ignore_undefined_kl_and_read_over_time():
     assert result.mean_sd("modes_covered") == (3, pytest.approx(math.sqrt(2)))
     assert result.mean_sd("reverse_kl") == (0.5, 0.0)
     assert result.modes_over_time() == (3.5, 2)  # steps ≥ 25 only
+
+
+def test_compare_keeps_each_runs_final_samples_and_cpu_time():
+    result = compare(["ns"], seeds=(0, 1), eval_every=5, **TINY)["ns"]
+    assert len(result.samples) == 2 and result.samples[0].shape == (TINY["eval_samples"], 2)
+    scored = result.config.replace(seed=1)  # the metrics were computed on exactly these
+    metrics = mode_metrics(result.samples[1], *_centres_and_sigma(scored))
+    assert metrics["modes_covered"] == result.runs[1]["modes_covered"]
+    assert result.cpu_seconds > 0 and result.wall_seconds > 0
+
+
+def _centres_and_sigma(config):
+    from gan_toy import make_mixture
+
+    mixture = make_mixture(config.data)
+    return mixture.centres, mixture.sigma
+
+
+def test_compare_in_worker_processes_gives_the_same_results_in_the_same_order():
+    names = ["ns", "minimax", "spectral-norm"]
+    serial = compare(names, seeds=(0, 1), eval_every=5, **TINY)
+    parallel = compare(names, seeds=(0, 1), eval_every=5, workers=2, **TINY)
+    assert list(parallel) == names
+    for name in names:
+        assert repr(parallel[name].runs) == repr(serial[name].runs)  # repr: NaN equals NaN
+        torch.testing.assert_close(parallel[name].samples[0], serial[name].samples[0])

@@ -178,3 +178,20 @@ def test_mode_shares_by_hand_counts_blurry_samples_too():
     expected = torch.zeros(RING.shape[0], dtype=torch.float64)
     expected[0], expected[2] = 0.75, 0.25
     assert torch.equal(shares, expected)
+
+
+# --- MNIST: label metrics ------------------------------------------------------------------------
+def test_label_metrics_count_the_samples_of_every_mode():
+    from gan_toy.metrics import label_metrics
+
+    one_hot = torch.nn.functional.one_hot
+    digits = torch.tensor([3, 3, 7])
+    m = label_metrics(one_hot(digits, 10).float())
+    assert m["mode_histogram"] == [0, 0, 0, 2, 0, 0, 0, 1, 0, 0] == m["class_histogram"]
+    # Stacked MNIST: the triple (d1, d2, d3) is mode 100·d1 + 10·d2 + d3, of 1000
+    triples = torch.tensor([[1, 2, 3], [1, 2, 3], [9, 0, 7]])
+    m = label_metrics(one_hot(triples, 10).float())
+    counts = m["mode_histogram"]
+    assert len(counts) == 1000 and counts[123] == 2 and counts[907] == 1 and sum(counts) == 3
+    assert m["modes_covered"] == sum(c > 0 for c in counts) == 2
+    assert "class_histogram" not in m

@@ -211,3 +211,19 @@ def test_last_stats_names_the_last_steps_values():
     stats = trainer.last_stats()
     assert list(stats) == ["d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"]
     assert stats["d_loss"] == pytest.approx(float(trainer.history.d_loss[-1]))
+
+
+@pytest.mark.parametrize("bad", ["ring", {"data": "ring"}, 3])
+def test_train_and_trainer_refuse_what_is_not_a_config(bad):
+    with pytest.raises(ConfigError, match="TrainConfig"):
+        train(bad)
+    with pytest.raises(ConfigError, match="TrainConfig"):
+        Trainer(bad)
+
+
+def test_modes_over_time_can_score_the_step_a_run_ends_at():
+    plain, final = ModesOverTime(every=4, n_samples=100), ModesOverTime(4, 100, final=True)
+    for callback, steps in ((plain, [0, 4, 8]), (final, [0, 4, 8, 10])):
+        trainer = Trainer(SMALL.replace(steps=10))
+        trainer.fit([callback])
+        assert [e["step"] for e in trainer.evals] == steps

@@ -15,8 +15,10 @@ features double as the embedding for a Fréchet distance (metrics.frechet_distan
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -37,7 +39,7 @@ _loaded: dict = {}  # (path, device) -> classifier, so periodic evaluations load
 class DigitClassifier(nn.Module):
     """Logits over the digits 0–9 for images (n, 1, 28, 28) in [-1, 1]."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1),
@@ -150,7 +152,18 @@ def _read(path: Path) -> DigitClassifier | None:
     return model if model.info.get("version") == VERSION else None
 
 
-def load_classifier(mnist_source: str = "auto", device="cpu", root=None, log=None):
+def forget_loaded_classifiers() -> None:
+    """Drop the classifiers kept in memory, so the next load reads (or trains) from the cache
+    files: for tests, and after replacing a cache file by hand."""
+    _loaded.clear()
+
+
+def load_classifier(
+    mnist_source: str = "auto",
+    device: torch.device | str = "cpu",
+    root: str | os.PathLike | None = None,
+    log: Callable[[str], object] | None = None,
+) -> DigitClassifier:
     """The MNIST classifier for `mnist_source` ("auto", "full" or "subset") on `device`.
 
     Read from the cache if it is there; otherwise trained on that MNIST's training split,

@@ -30,7 +30,7 @@ class GaussianMixture:
     def device(self) -> torch.device:
         return self.centres.device
 
-    def to(self, device) -> GaussianMixture:
+    def to(self, device: torch.device | str) -> GaussianMixture:
         return GaussianMixture(self.name, self.centres.to(device), self.sigma)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -52,14 +52,29 @@ class GaussianMixture:
         return f"GaussianMixture({self.name!r}, {self.n_modes} modes, sigma={self.sigma})"
 
 
-def ring(n_modes: int = 8, radius: float = 2.0, sigma: float = 0.02, device="cpu"):
+def as_mixture(source: object) -> GaussianMixture:
+    """`source` when it is a GaussianMixture; otherwise a ValueError saying so. Pictures of the
+    plane and the mode shares need the centres, which only a 2D mixture has."""
+    if not isinstance(source, GaussianMixture):
+        raise ValueError(f"this needs 2D data (a GaussianMixture: ring or grid), got {source!r}")
+    return source
+
+
+def ring(
+    n_modes: int = 8,
+    radius: float = 2.0,
+    sigma: float = 0.02,
+    device: torch.device | str = "cpu",
+) -> GaussianMixture:
     """`n_modes` Gaussians at angles 2πk/n_modes on a circle (no duplicated end point)."""
     angles = torch.arange(n_modes, dtype=torch.float64) * (2 * math.pi / n_modes)
     centres = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
     return GaussianMixture("ring", centres.float().to(device), sigma)
 
 
-def grid(size: int = 5, spacing: float = 2.0, sigma: float = 0.05, device="cpu"):
+def grid(
+    size: int = 5, spacing: float = 2.0, sigma: float = 0.05, device: torch.device | str = "cpu"
+) -> GaussianMixture:
     """size×size Gaussians on a square lattice centred at 0: {-4,-2,0,2,4}² by default."""
     ticks = (torch.arange(size, dtype=torch.float32) - (size - 1) / 2) * spacing
     xs, ys = torch.meshgrid(ticks, ticks, indexing="ij")
@@ -70,7 +85,7 @@ def grid(size: int = 5, spacing: float = 2.0, sigma: float = 0.05, device="cpu")
 MIXTURES = {"ring": ring, "grid": grid}
 
 
-def make_mixture(name: str, device="cpu") -> GaussianMixture:
+def make_mixture(name: str, device: torch.device | str = "cpu") -> GaussianMixture:
     """The named canonical mixture on `device`; unknown names raise ValueError with the choices."""
     if name not in MIXTURES:
         raise ValueError(f"unknown data {name!r}; valid choices: {', '.join(MIXTURES)}")

@@ -19,15 +19,34 @@ float when drawn, so there is no DataLoader and no copy per step from host to de
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 
 from gan_toy.data.classifier import DigitClassifier, load_classifier
-from gan_toy.data.mixtures import GaussianMixture, make_mixture
+from gan_toy.data.mixtures import make_mixture
 from gan_toy.data.mnist import MNISTData, StackedMNIST, load_digits, to_float
 from gan_toy.metrics import image_metrics
 
 # The Fréchet distance compares with as many real images, always the same ones (own stream).
 FRECHET_SEED = 4321
+
+
+class Source(Protocol):
+    """What a Trainer asks of its data (see the module docstring): GaussianMixture, MNISTSource
+    and StackedMNISTSource have it without declaring it."""
+
+    @property
+    def n_modes(self) -> int: ...
+
+    @property
+    def device(self) -> torch.device: ...
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor: ...
+
+    def evaluate(self, samples: torch.Tensor, extras: bool = False) -> dict: ...
+
+    def settings(self) -> dict: ...
 
 
 class MNISTSource:
@@ -87,9 +106,6 @@ class StackedMNISTSource(MNISTSource):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.stacked.sample(n, generator)[0]  # the images; their modes are not needed
-
-
-Source = GaussianMixture | MNISTSource
 
 
 def make_source(config, device="cpu") -> Source:

@@ -9,26 +9,28 @@ penalty D subtracts (`penalty`, `dpenalty_dpsi`) or the projection after each st
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+# A number or an array of numbers: the fields are evaluated on grids and at single points.
+Values = float | np.ndarray
 
 
 # --- the function f and its derivatives -------------------------------------------------------
-def sigmoid(t: ArrayLike) -> np.ndarray:
+def sigmoid(t: Values) -> np.ndarray:
     """The logistic function, in tanh form: no overflow warning for large |t|."""
     return 0.5 * (1.0 + np.tanh(0.5 * t))
 
 
-def f_gan(t: ArrayLike) -> np.ndarray:
+def f_gan(t: Values) -> np.ndarray:
     """f(t) = -log(1 + exp(-t)) = log sigmoid(t), the standard (Goodfellow) GAN."""
     return -np.logaddexp(0.0, -t)
 
 
-def df_gan(t: ArrayLike) -> np.ndarray:
+def df_gan(t: Values) -> np.ndarray:
     """f'(t) = sigmoid(-t); f'(0) = 1/2."""
     return sigmoid(-t)
 
 
-def d2f_gan(t: ArrayLike) -> np.ndarray:
+def d2f_gan(t: Values) -> np.ndarray:
     """f''(t) = -sigmoid(t) sigmoid(-t); f''(0) = -1/4."""
     return -sigmoid(t) * sigmoid(-t)
 
@@ -60,8 +62,6 @@ class GAN:
     # f and its first two derivatives; WGAN swaps them for f(t) = t.
     f, df, d2f = staticmethod(f_gan), staticmethod(df_gan), staticmethod(d2f_gan)
 
-    # The bound c that `project` keeps |ψ| within after every step, if any.
-    psi_bound: float | None = None
     # How a legend names `stationary_points()`.
     stationary_label = "stationary points"
 
@@ -75,25 +75,30 @@ class GAN:
         params = ", ".join(f"{_SYMBOL.get(k, k)}={v:g}" for k, v in vars(self).items())
         return f"{self.title} ({params})" if params else self.title
 
-    def penalty(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    @property
+    def psi_bound(self) -> float | None:
+        """The bound c that `project` keeps |ψ| within after every step, if any (none here)."""
+        return None
+
+    def penalty(self, theta: Values, psi: Values) -> Values:
         """Regulariser R(θ, ψ) that D subtracts from its objective (none here)."""
         return np.zeros(np.broadcast(theta, psi).shape)
 
-    def dpenalty_dpsi(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def dpenalty_dpsi(self, theta: Values, psi: Values) -> Values:
         return np.zeros(np.broadcast(theta, psi).shape)
 
-    def loss_g(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def loss_g(self, theta: Values, psi: Values) -> np.ndarray:
         """What G minimises: L(θ, ψ) = f(ψθ) + f(0)."""
         return self.f(psi * theta) + self.f(0.0)
 
-    def loss_d(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def loss_d(self, theta: Values, psi: Values) -> np.ndarray:
         """What D maximises: L(θ, ψ) - R(θ, ψ)."""
         return self.f(psi * theta) + self.f(0.0) - self.penalty(theta, psi)
 
-    def dtheta(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def dtheta(self, theta: Values, psi: Values) -> np.ndarray:
         return -self.df(psi * theta) * psi
 
-    def field(self, theta: ArrayLike, psi: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    def field(self, theta: Values, psi: Values) -> tuple[np.ndarray, np.ndarray]:
         """(dθ, dψ) = (-∂L_G/∂θ, ∂L_D/∂ψ) at (θ, ψ); arrays broadcast."""
         theta, psi = np.asarray(theta, dtype=float), np.asarray(psi, dtype=float)
         dpsi = self.df(psi * theta) * theta - self.dpenalty_dpsi(theta, psi)
@@ -137,10 +142,10 @@ class NonSaturatingGAN(GAN):
     name = "ns"
     title = "Non-saturating GAN"
 
-    def loss_g(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def loss_g(self, theta: Values, psi: Values) -> np.ndarray:
         return -self.f(-psi * theta)
 
-    def dtheta(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def dtheta(self, theta: Values, psi: Values) -> np.ndarray:
         return -self.df(-psi * theta) * psi
 
 
@@ -201,10 +206,10 @@ class WGANGP(WGAN):
         self.lam = nonnegative("lam", lam)
         self.g0 = nonnegative("g0", g0)
 
-    def penalty(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def penalty(self, theta: Values, psi: Values) -> np.ndarray:
         return self.lam * (np.abs(psi) - self.g0) ** 2
 
-    def dpenalty_dpsi(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def dpenalty_dpsi(self, theta: Values, psi: Values) -> np.ndarray:
         return 2 * self.lam * (np.abs(psi) - self.g0) * np.sign(psi)
 
     def stationary_points(self) -> np.ndarray:

@@ -9,9 +9,8 @@ numerical Jacobian of `field`.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from gan_toy.dirac.fields import GAN, d2f_gan, nonnegative, sigmoid
+from gan_toy.dirac.fields import GAN, Values, d2f_gan, nonnegative, sigmoid
 
 
 def _damped_eigenvalues(damping: float, a: float) -> np.ndarray:
@@ -30,14 +29,14 @@ class Penalised(GAN):
     def __init__(self, gamma: float = 1.0) -> None:
         self.gamma = nonnegative("gamma", gamma)
 
-    def penalty(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def penalty(self, theta: Values, psi: Values) -> Values:
         return 0.5 * self.gamma * psi**2
 
-    def dpenalty_dpsi(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def dpenalty_dpsi(self, theta: Values, psi: Values) -> Values:
         return self.gamma * psi
 
     def eigenvalues(self) -> np.ndarray:
-        return _damped_eigenvalues(self.gamma / 2, self.df(0.0))
+        return _damped_eigenvalues(self.gamma / 2, float(self.df(0.0)))
 
 
 class R1(Penalised):
@@ -68,17 +67,17 @@ class Roth(Penalised):
 
     name, title = "roth", "Roth et al."
 
-    def penalty(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def penalty(self, theta: Values, psi: Values) -> np.ndarray:
         return 0.5 * self.gamma * psi**2 * (0.25 + sigmoid(-psi * theta) ** 2)
 
-    def dpenalty_dpsi(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def dpenalty_dpsi(self, theta: Values, psi: Values) -> np.ndarray:
         s = sigmoid(-psi * theta)
         # d/dψ sigmoid(-ψθ)² = 2s · s(1-s) · (-θ)
         ds2 = -2 * s * s * (1 - s) * theta
         return self.gamma * psi * (0.25 + s**2) + 0.5 * self.gamma * psi**2 * ds2
 
     def eigenvalues(self) -> np.ndarray:
-        return _damped_eigenvalues(self.gamma / 4, self.df(0.0))
+        return _damped_eigenvalues(self.gamma / 4, float(self.df(0.0)))
 
 
 class InstanceNoise(GAN):
@@ -111,14 +110,14 @@ class InstanceNoise(GAN):
     def _mean(self, values: np.ndarray) -> np.ndarray:
         return values @ self._w  # quadrature over the trailing noise axis
 
-    def loss_g(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def loss_g(self, theta: Values, psi: Values) -> np.ndarray:
         theta, psi = np.asarray(theta, float)[..., None], np.asarray(psi, float)[..., None]
         eps = self.sigma * self._z
         return self._mean(self.f(psi * (theta + eps)) + self.f(-psi * eps))
 
     loss_d = loss_g
 
-    def field(self, theta: ArrayLike, psi: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    def field(self, theta: Values, psi: Values) -> tuple[np.ndarray, np.ndarray]:
         theta, psi = np.asarray(theta, float)[..., None], np.asarray(psi, float)[..., None]
         x_fake, x_real = theta + self.sigma * self._z, self.sigma * self._z
         d_fake = self.df(psi * x_fake)
@@ -127,7 +126,7 @@ class InstanceNoise(GAN):
         return dtheta, dpsi
 
     def eigenvalues(self) -> np.ndarray:
-        return _damped_eigenvalues(-d2f_gan(0.0) * self.sigma**2, self.df(0.0))
+        return _damped_eigenvalues(-float(d2f_gan(0.0)) * self.sigma**2, float(self.df(0.0)))
 
 
 class Consensus(GAN):
@@ -152,15 +151,15 @@ class Consensus(GAN):
         jtv2 = -(a + b * t) * v1 + b * theta**2 * v2
         return v1, v2, jtv1, jtv2
 
-    def loss_g(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def loss_g(self, theta: Values, psi: Values) -> np.ndarray:
         v1, v2, _, _ = self._v_and_jtv(theta, psi)
         return super().loss_g(theta, psi) + 0.5 * self.gamma * (v1**2 + v2**2)
 
-    def loss_d(self, theta: ArrayLike, psi: ArrayLike) -> np.ndarray:
+    def loss_d(self, theta: Values, psi: Values) -> np.ndarray:
         v1, v2, _, _ = self._v_and_jtv(theta, psi)
         return super().loss_d(theta, psi) - 0.5 * self.gamma * (v1**2 + v2**2)
 
-    def field(self, theta: ArrayLike, psi: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    def field(self, theta: Values, psi: Values) -> tuple[np.ndarray, np.ndarray]:
         theta, psi = np.asarray(theta, dtype=float), np.asarray(psi, dtype=float)
         v1, v2, jtv1, jtv2 = self._v_and_jtv(theta, psi)
         return v1 - self.gamma * jtv1, v2 - self.gamma * jtv2

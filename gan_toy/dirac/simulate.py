@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numpy.typing import ArrayLike
 
-from gan_toy.dirac.fields import GAN
+from gan_toy.dirac.fields import GAN, Values
 from gan_toy.dirac.registry import as_variant
 
 MODES = ("simultaneous", "alternating", "continuous")
@@ -18,8 +17,8 @@ Field = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 def simulate(
     variant: GAN | str,
-    theta0: ArrayLike,
-    psi0: ArrayLike,
+    theta0: Values,
+    psi0: Values,
     lr: float,
     steps: int,
     mode: str = "simultaneous",
@@ -94,7 +93,7 @@ def step_factor(variant: GAN | str, lr: float) -> float:
 
 
 def distance_to_equilibrium(
-    traj: ArrayLike, equilibrium: tuple[float, float] = (0.0, 0.0)
+    traj: Values, equilibrium: tuple[float, float] = (0.0, 0.0)
 ) -> np.ndarray:
     """Euclidean distance of every row of a trajectory (steps + 1, 2, ...) to the equilibrium."""
     traj = np.asarray(traj, dtype=float)

@@ -6,6 +6,7 @@
 - `summary`: the one-call summary of a 2D run
 - `animation`: snapshots of a 2D run and their animation for the static book
 - `images`: image GANs: sample grids, class histograms, snapshots over training
+- `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
 
 Conventions, so notebooks stay one line per picture:
 - an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
@@ -28,6 +29,7 @@ from gan_toy.plots.curves import (
     plot_modes_over_time,
     smoothing_window,
 )
+from gan_toy.plots.divergences import plot_parallel_lines_divergences
 from gan_toy.plots.images import (
     ImageSnapshots,
     image_grid,
@@ -60,6 +62,7 @@ from gan_toy.plots.summary import draw_run, plot_run, run_figsize
 _readable_log_ticks = readable_log_ticks
 
 __all__ = [
+    "plot_parallel_lines_divergences",
     "CENTRE_STYLE",
     "COLOURBAR_LABELS",
     "CORNERS",

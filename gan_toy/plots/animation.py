@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.colors import Normalize
 
+from gan_toy.data.mixtures import as_mixture
 from gan_toy.plots.points import discriminator_surface, plot_samples
 from gan_toy.plots.style import (
     COLOURBAR_LABELS,
@@ -80,8 +81,8 @@ class Snapshots:
         self.frames.append(Frame(trainer.step, samples, surface))
 
     def on_train_begin(self, trainer: Trainer) -> None:
-        self.mixture, self.output_kind = trainer.source, trainer.output_kind
-        self.lim = view_limit(trainer.source)  # the surface's extent
+        self.mixture, self.output_kind = as_mixture(trainer.source), trainer.output_kind
+        self.lim = view_limit(self.mixture)  # the surface's extent
         self.record(trainer)
 
     on_step_end = record
@@ -160,7 +161,7 @@ def animate(
         for d in dots:
             d.set_offsets(frame.samples)
         square(ax, lim, frame.samples)  # updates the count of samples outside the view
-        if image is not None:
+        if image is not None and frame.surface is not None:
             image.set_data(frame.surface)
             if snapshots.output_kind != "probability":
                 image.set_clim(float(frame.surface.min()), float(frame.surface.max()))
@@ -169,8 +170,9 @@ def animate(
 
     # Lay the figure out once and freeze it: re-running constrained layout on every frame would
     # triple the cost of rendering the animation, for positions that do not change.
-    if hasattr(fig, "set_layout_engine"):  # matplotlib >= 3.6
-        fig.get_layout_engine().execute(fig)
+    engine = fig.get_layout_engine() if hasattr(fig, "set_layout_engine") else None  # mpl >= 3.6
+    if engine is not None:
+        engine.execute(fig)
         fig.set_layout_engine("none")
     return Animation(fig, update, frames=len(frames), interval=interval, blit=False)
 

@@ -19,13 +19,12 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-    from numpy.typing import ArrayLike
+    from matplotlib.figure import Figure, SubFigure
 
     from gan_toy.history import History
 
 
-def moving_average(values: ArrayLike, window: int) -> np.ndarray:
+def moving_average(values: np.ndarray | list[float], window: int) -> np.ndarray:
     """Trailing mean over `window` values; the result is len(values) - window + 1 long."""
     values = np.asarray(values, dtype=float)
     if window <= 1 or len(values) < window:
@@ -94,10 +93,11 @@ def plot_grad_norm(history: History, ax: Axes | None = None, window: int | None 
 
 def plot_history(
     history: History, axes: Sequence[Axes] | None = None, window: int | None = None
-) -> Figure:
+) -> Figure | SubFigure:
     """Losses, mean D outputs and the generator's gradient norm, stacked over a shared step axis.
 
-    `axes`: three Axes to draw on (default: a new 8-inch-wide figure).
+    `axes`: three Axes to draw on (default: a new 8-inch-wide figure). Returns the figure they
+    are on (a subfigure when the axes given are in one).
     """
     if axes is None:
         _, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True, layout="constrained")

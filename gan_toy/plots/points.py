@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 from matplotlib.colors import LogNorm
 
+from gan_toy.data.mixtures import as_mixture
 from gan_toy.plots.style import (
     COLOURBAR_LABELS,
     OUTPUT_KINDS,
@@ -47,10 +48,11 @@ def _eval_mode(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
         module.train(was_training)
 
 
-def _model(model) -> tuple[torch.nn.Module, str, GaussianMixture | None]:
+def _model(model: object) -> tuple[torch.nn.Module, str, GaussianMixture | None]:
     """(D, output_kind, mixture or None) from a trainer or a (D, output_kind) pair."""
     if hasattr(model, "D") and hasattr(model, "output_kind"):
-        return model.D, model.output_kind, getattr(model, "source", None)
+        source = getattr(model, "source", None)
+        return model.D, model.output_kind, None if source is None else as_mixture(source)
     if isinstance(model, (tuple, list)) and len(model) == 2:
         d, kind = model
         if kind not in OUTPUT_KINDS:
@@ -89,7 +91,7 @@ def plot_samples(
     hq_circles: bool = False,
     lim: float | None = None,
     title: str | None = "Generator samples",
-    **style,
+    **style: Any,
 ) -> Axes:
     """Generator samples as small translucent dots over the true centres (and, with
     `hq_circles`, the 3σ circles inside which a sample counts as high-quality)."""
@@ -117,10 +119,12 @@ def plot_density(
 ) -> Axes:
     """Generator density as a 2D histogram with a log colour scale (empty bins left white),
     centres overlaid. Pass samples, or a trainer to draw `n` of its fixed-latent samples."""
+    samples = samples_or_trainer
     if hasattr(samples_or_trainer, "sample") and hasattr(samples_or_trainer, "G"):
-        mixture = mixture or samples_or_trainer.source
-        samples_or_trainer = samples_or_trainer.sample(n)
-    points = as_points(samples_or_trainer)
+        trainer = cast("Trainer", samples_or_trainer)
+        mixture = mixture or as_mixture(trainer.source)
+        samples = trainer.sample(n)
+    points = as_points(cast("Points", samples))
     ax = new_axes(ax, figsize=(5.2, 4.5))
     lim = view_limit(mixture, points)
     counts, xe, ye = np.histogram2d(
@@ -229,11 +233,12 @@ def plot_generator_gradient_field(
     because vanishing gradients show up in its absolute size, not in the arrows' shape.
     """
     points = as_points(trainer.sample(n) if samples is None else samples)
+    mixture = as_mixture(trainer.source)
     if surface:
         ax = plot_discriminator(trainer, ax=ax, samples=points, title=title)
     else:
-        ax = plot_samples(points, trainer.source, ax=ax, title=title)
-    lim = view_limit(trainer.source, points)
+        ax = plot_samples(points, mixture, ax=ax, title=title)
+    lim = view_limit(mixture, points)
     push = generator_push(trainer, points)
     norms = np.linalg.norm(push, axis=1)
     chosen = spread_subset(points, lim, limit=n_arrows)

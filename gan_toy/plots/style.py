@@ -6,7 +6,7 @@ of one run at different steps compare directly; samples outside it are counted i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,9 +29,23 @@ COLOURBAR_LABELS = {
     "probability": "D(x) = sigmoid(logit): probability x is real",
     "critic": "critic value D(x) (raw, unbounded)",
 }
-SAMPLE_STYLE = {"s": 3, "alpha": 0.35, "linewidths": 0, "color": "tab:blue"}
-CENTRE_STYLE = {"marker": "x", "s": 30, "linewidths": 1.5, "color": "black", "zorder": 4}
-CORNERS = {"upper right": (1, 1), "upper left": (0, 1), "lower left": (0, 0), "lower right": (1, 0)}
+# Keyword arguments of Axes.scatter.
+SAMPLE_STYLE: dict[str, Any] = {"s": 3, "alpha": 0.35, "linewidths": 0, "color": "tab:blue"}
+CENTRE_STYLE: dict[str, Any] = {
+    "marker": "x",
+    "s": 30,
+    "linewidths": 1.5,
+    "color": "black",
+    "zorder": 4,
+}
+# The corners a legend may go in (names of Axes.legend's loc), and where they are in axes units.
+Corner = Literal["upper right", "upper left", "lower left", "lower right"]
+CORNERS: dict[Corner, tuple[int, int]] = {
+    "upper right": (1, 1),
+    "upper left": (0, 1),
+    "lower left": (0, 0),
+    "lower right": (1, 0),
+}
 
 
 def as_points(samples: torch.Tensor | np.ndarray, name: str = "samples") -> np.ndarray:
@@ -66,7 +80,9 @@ def square(ax: Axes, lim: float, points: np.ndarray | None = None) -> None:
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
     outside = 0 if points is None else int((np.abs(points) > lim).any(axis=1).sum())
-    note = f"   ({outside} of {len(points)} samples outside the view)" if outside else ""
+    note = ""
+    if points is not None and outside:
+        note = f"   ({outside} of {len(points)} samples outside the view)"
     ax.set_xlabel("$x_1$" + note)
     ax.set_ylabel("$x_2$")
 
@@ -97,7 +113,7 @@ def draw_centres(
 
 def add_colorbar(ax: Axes, mappable: ScalarMappable, label: str) -> Colorbar:
     """A colourbar hugging a square (equal-aspect) axes, instead of the edge of its grid cell."""
-    cax = ax.inset_axes([1.04, 0.0, 0.05, 1.0], label="<colorbar>")
+    cax = ax.inset_axes((1.04, 0.0, 0.05, 1.0), label="<colorbar>")
     return ax.figure.colorbar(mappable, cax=cax, label=label)
 
 
@@ -107,11 +123,12 @@ def legend(ax: Axes) -> None:
     Computed by hand: loc="best" is slow with thousands of points and then warns, which a book
     built with warnings as errors cannot afford.
     """
-    offsets = [c.get_offsets() for c in ax.collections if len(c.get_offsets())]
+    # asanyarray: get_offsets returns an array (masked or not), which the stubs call ArrayLike.
+    offsets = [o for o in (np.asanyarray(c.get_offsets()) for c in ax.collections) if len(o)]
     xy = np.concatenate(offsets) if offsets else np.zeros((0, 2))
     frac = ax.transLimits.transform(xy) if len(xy) else xy  # data -> axes fractions
 
-    def crowd(corner: str) -> int:
+    def crowd(corner: Corner) -> int:
         cx, cy = CORNERS[corner]
         near_x = frac[:, 0] > 0.55 if cx else frac[:, 0] < 0.45
         near_y = frac[:, 1] > 0.75 if cy else frac[:, 1] < 0.25

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 
+from gan_toy.data.mixtures import as_mixture
 from gan_toy.metrics import mode_metrics
 from gan_toy.plots.curves import has_mode_evals, plot_grad_norm, plot_losses, plot_modes_over_time
 from gan_toy.plots.points import plot_discriminator, plot_generator_gradient_field, plot_samples
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import HashableList
 
     from gan_toy.history import History
     from gan_toy.train import Trainer
@@ -26,14 +28,14 @@ def run_figsize(history: History) -> tuple[float, float]:
 def draw_run(fig: Figure, trainer: Trainer, n: int = 2500, field: bool = False) -> Figure:
     """Fill `fig` with the summary panels of `trainer` (plot_run does it on a new figure; a
     live view can redraw one figure in place)."""
-    history, source = trainer.history, trainer.source
-    layout = [["samples", "surface"], ["losses", "grad"]]
+    history, mixture = trainer.history, as_mixture(trainer.source)
+    layout: list[HashableList[str]] = [["samples", "surface"], ["losses", "grad"]]
     if has_mode_evals(history):
         layout.append(["modes", "modes"])
     ratios = [1.6, 1, 0.9][: len(layout)]
     axd = fig.subplot_mosaic(layout, gridspec_kw={"height_ratios": ratios})
     samples = trainer.sample(n)
-    plot_samples(samples, source, axd["samples"])
+    plot_samples(samples, mixture, axd["samples"])
     if field:
         title = "D(x) and the push on samples"
         plot_generator_gradient_field(trainer, axd["surface"], samples=samples, title=title)
@@ -42,12 +44,12 @@ def draw_run(fig: Figure, trainer: Trainer, n: int = 2500, field: bool = False) 
     plot_losses(history, axd["losses"])
     plot_grad_norm(history, axd["grad"])
     if "modes" in axd:
-        plot_modes_over_time(history, source.n_modes, axd["modes"])
-    m = mode_metrics(samples, source.centres, source.sigma)
+        plot_modes_over_time(history, mixture.n_modes, axd["modes"])
+    m = mode_metrics(samples, mixture.centres, mixture.sigma)
     cfg = trainer.config
     fig.suptitle(
         f"{cfg.loss} on the {cfg.data}, step {trainer.step}: {m['modes_covered']}/"
-        f"{source.n_modes} modes, {100 * m['high_quality']:.3g}% high-quality "
+        f"{mixture.n_modes} modes, {100 * m['high_quality']:.3g}% high-quality "
         f"({len(samples)} samples)"
     )
     return fig
