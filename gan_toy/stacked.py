@@ -8,11 +8,6 @@ keeps each run's own random stream.
 
 from __future__ import annotations
 
-import functools
-import math
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import torch
 
 
@@ -173,27 +168,13 @@ class StackedOptimizer:
             p.addcdiv_(m * by_run(neg_step_size, p), denom)
 
 
-# Draws at least this large (numbers per run) are spread over threads: a latent batch is; the
-# real batch and the noise on it are too small to repay handing them to a thread.
-PARALLEL_DRAW = 1 << 15
-
-
-@functools.cache
-def _draw_pool(threads: int) -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(threads, thread_name_prefix="gan_toy-draws")
-
-
-os.register_at_fork(after_in_child=_draw_pool.cache_clear)  # a pool's threads do not fork
-
-
 class RunStreams:
     """One random stream per run (a torch.Generator seeded with the run's seed) and draws
     stacked over runs, (K, *shape).
 
     Each run draws from its own stream, in the order the draws are asked for, so its numbers
     are the ones Trainer draws for it; a run not among `runs` draws nothing and gets zeros (its
-    update is masked). A generator is sequential but the K streams are independent, so on a
-    CPU with several threads large draws are spread over them.
+    update is masked). Every draw is written straight into its run's slice (no copy).
     """
 
     def __init__(self, seeds, device: torch.device):
@@ -214,14 +195,8 @@ class RunStreams:
     def _draw(self, runs, shape, fill) -> torch.Tensor:
         out = torch.empty(len(self.generators), *shape, device=self.device)
         runs = list(runs)
-        jobs = [(self.generators[k], out[k]) for k in runs]
-        threads = torch.get_num_threads() if self.device.type == "cpu" else 1
-        if threads > 1 and len(jobs) > 1 and math.prod(shape) >= PARALLEL_DRAW:
-            parts = [jobs[i::threads] for i in range(threads)]
-            list(_draw_pool(threads).map(lambda part: [fill(g, o) for g, o in part], parts))
-        else:
-            for g, o in jobs:
-                fill(g, o)
+        for k in runs:
+            fill(self.generators[k], out[k])
         if len(runs) < len(self.generators):
             out[[k for k in range(len(self.generators)) if k not in runs]] = 0.0
         return out
