@@ -18,14 +18,15 @@ def stack_linear_layers(modules) -> list[torch.Tensor]:
 
 
 class NarrowLinear(torch.autograd.Function):
-    """x Wᵀ + b for K stacked layers with at most two inputs or two outputs.
+    """x Wᵀ + b for K stacked layers with one or two outputs (D's last layer, G's last).
 
     x (K, n, in), W (K, out, in), b (K, out). The forward is torch.baddbmm's; the backward is
     written out because autograd's generic one turns such a layer's gradients into matrix
-    products with an inner or outer size of 1 or 2, which run 5-10x slower than the same
-    arithmetic as a broadcast product (D's 128 -> 1 output layer, G's 128 -> 2) or with the
-    operands swapped (benchmarks/bench_batched.py). It is made of differentiable operations,
-    so gradient penalties and second-order unrolling differentiate through it.
+    products with an inner or outer size of 1 or 2, several times slower than the same
+    arithmetic as a broadcast product (the input's gradient) or with the operands swapped (the
+    weight's). It is made of differentiable operations, so gradient penalties and second-order
+    unrolling differentiate through it. (Layers with two inputs, D's first, gained nothing from
+    the same treatment in a training step, so they keep autograd's.)
 
     Unlike autograd's own nodes it cannot tell which gradients a backward pass asks for: it
     computes the gradient of every input that requires one, so pass detached weights when a
@@ -44,20 +45,13 @@ class NarrowLinear(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        n_out, n_in = weight.shape[1:]
         grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            if n_out <= 2:  # Σ_j grad[..., j] ⊗ W[:, j]: an outer product, written as one
-                grad_x = grad[..., :1] * weight[:, :1]
-                for j in range(1, n_out):
-                    grad_x = torch.addcmul(grad_x, grad[..., j : j + 1], weight[:, j : j + 1])
-            else:  # (Wᵀ gradᵀ)ᵀ: the long dimension n is the product's columns
-                grad_x = torch.bmm(weight.transpose(1, 2), grad.transpose(1, 2)).transpose(1, 2)
-        if ctx.needs_input_grad[1]:
-            if n_out <= n_in:
-                grad_weight = torch.bmm(grad.transpose(1, 2), x)
-            else:
-                grad_weight = torch.bmm(x.transpose(1, 2), grad).transpose(1, 2)
+        if ctx.needs_input_grad[0]:  # Σ_j grad[..., j] ⊗ W[:, j]: outer products, written as such
+            grad_x = grad[..., :1] * weight[:, :1]
+            for j in range(1, weight.shape[1]):
+                grad_x = torch.addcmul(grad_x, grad[..., j : j + 1], weight[:, j : j + 1])
+        if ctx.needs_input_grad[1]:  # gradᵀ x, the long dimension n inside
+            grad_weight = torch.bmm(grad.transpose(1, 2), x)
         if ctx.needs_input_grad[2]:
             grad_bias = grad.sum(1)
         return grad_x, grad_weight, grad_bias
@@ -65,7 +59,7 @@ class NarrowLinear(torch.autograd.Function):
 
 def stacked_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """x (K, n, in) -> (K, n, out) through K layers W (K, out, in), b (K, out)."""
-    if min(weight.shape[1:]) <= 2:
+    if weight.shape[1] <= 2:
         return NarrowLinear.apply(x, weight, bias)
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
