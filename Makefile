@@ -71,7 +71,7 @@ MATHJAX := _static/mathjax/tex-svg.js
 # The same options as the nbstripout hook in .pre-commit-config.yaml.
 NBSTRIPOUT_ARGS := --extra-keys "metadata.language_info.version metadata.vscode"
 
-.PHONY: help venv test lint unit nbval browser book-check book book-fast lab format clean distclean
+.PHONY: help venv test lint unit colab-check nbval browser book-check book book-fast lab student format clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -99,7 +99,7 @@ $(STAMP): requirements.txt pyproject.toml
 # The fast-mode book build executes the chapters a second time (nbval's run cannot be reused),
 # but it is the only way to check what a reader gets: the built pages, in a browser. It also
 # builds with warnings as errors, so it covers book-check's structure check.
-test: lint unit nbval browser  ## lint, unit tests, notebooks (fast mode), book + browser check
+test: lint unit colab-check nbval browser  ## lint, unit tests, Colab versions, notebooks, book + browser
 	@echo "make test: all checks passed"
 
 lint: venv  ## ruff lint + format check (code and notebooks), mypy type check of gan_toy
@@ -110,6 +110,25 @@ lint: venv  ## ruff lint + format check (code and notebooks), mypy type check of
 unit: venv  ## unit tests (tests/, except the browser test, which needs the built book)
 	$(call threads,$(UNIT_JOBS)) $(BIN)/pytest $(call xdist,$(UNIT_JOBS)) tests \
 	  --ignore=tests/test_book_browser.py
+
+# The panels under Colab's package versions (requirements-colab.txt), with gan_toy installed from
+# the repository as a package, not editable, as the labs' first cell installs it in Colab.
+# --import-mode=importlib keeps the working tree off sys.path, so the tests import that package.
+COLAB_VENV := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.installed
+COLAB_TESTS := tests/test_colab_env.py tests/test_widgets.py tests/test_mnist_widgets.py
+
+$(COLAB_STAMP): requirements-colab.txt pyproject.toml $(shell git ls-files gan_toy 2>/dev/null)
+	@test -x $(COLAB_VENV)/bin/python || $(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install -q $(PIP_EXTRA) -r requirements-colab.txt
+	$(COLAB_VENV)/bin/python -m pip install -q $(PIP_EXTRA) --no-deps --force-reinstall .
+	touch $@
+
+colab-check: $(COLAB_STAMP)  ## the panel tests under Colab's versions (ipywidgets 7.7, numpy 2.0)
+	cd $(COLAB_VENV) && GAN_TOY_COLAB_CHECK=1 $(call threads,$(UNIT_JOBS)) bin/python -m pytest \
+	  -p no:cacheprovider --disable-warnings --import-mode=importlib -o pythonpath= \
+	  --rootdir=$(CURDIR) \
+	  -c $(CURDIR)/pyproject.toml $(call xdist,$(UNIT_JOBS)) $(addprefix $(CURDIR)/,$(COLAB_TESTS))
 
 # Headless Chromium on the fast-mode build (tests/test_book_browser.py). Without Chromium the
 # test skips and says how to install it; REQUIRE_BROWSER=1 (.ci/run sets it) makes that a failure.
@@ -140,8 +159,11 @@ $(MATHJAX):
 
 book-check: venv $(MATHJAX)  ## build the book without executing notebooks, warnings as errors
 	@mkdir -p $(BOOK_CHECK_DIR)
-	$(PY) -c 'import yaml; c = yaml.safe_load(open("_config.yml")); \
+	@# (local extensions' folders are relative to the config file, which moves: make them absolute)
+	$(PY) -c 'import os, yaml; c = yaml.safe_load(open("_config.yml")); \
 	  c.setdefault("execute", {})["execute_notebooks"] = "off"; \
+	  ext = c["sphinx"].get("local_extensions", {}); \
+	  c["sphinx"]["local_extensions"] = {k: os.path.abspath(v) for k, v in ext.items()}; \
 	  yaml.safe_dump(c, open("$(BOOK_CHECK_DIR)/_config.yml", "w"), sort_keys=False)'
 	$(BIN)/jupyter-book build . --config $(BOOK_CHECK_DIR)/_config.yml \
 	  --path-output $(BOOK_CHECK_DIR) --all -W -n --keep-going
@@ -170,8 +192,14 @@ book-fast: venv $(MATHJAX)  ## the same in fast mode (GAN_TOY_FAST=1), into _bui
 	GAN_TOY_FAST=1 $(BIN)/jupyter-book build . --path-output $(BOOK_FAST_DIR) -W -n --keep-going
 	@echo "The book (fast mode): $(CURDIR)/$(BOOK_FAST_DIR)/_build/html/index.html"
 
+# The student copies (student/<lab>/<lab>.ipynb) are what nbgrader generate_assignment makes of
+# the instructor versions in labs/; a test fails when the committed ones are out of date.
+student: venv  ## regenerate the labs' student copies in student/ (nbgrader, no solutions)
+	$(PY) tools/make_student_copies.py
+
+# JupyterLab refuses to run as root unless told; in a container or a cloud VM root is the norm.
 lab: venv  ## open JupyterLab on the labs
-	$(BIN)/jupyter lab labs/
+	$(BIN)/jupyter lab labs/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # ---------------------------------------------------------------------------------------------
 # Housekeeping
@@ -185,5 +213,5 @@ clean:  ## remove builds and caches (keeps .venv)
 	rm -rf _build $(BOOK_FAST_DIR) $(BOOK_CHECK_DIR) .pytest_cache .ruff_cache .mypy_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
-distclean: clean  ## clean, and remove .venv too
-	rm -rf $(VENV)
+distclean: clean  ## clean, and remove .venv and .venv-colab too
+	rm -rf $(VENV) $(COLAB_VENV)

@@ -69,7 +69,7 @@ def test_every_lab_is_one_notebook_in_a_folder_of_its_name():
 def test_lab_opens_with_badges_and_the_install_cell(lab):
     url, branch = repository()
     owner_name = url.split("github.com/", 1)[1]
-    path = f"labs/{lab}/{lab}.ipynb"
+    path = f"student/{lab}/{lab}.ipynb"  # students open the copy without solutions
     cells = load(lab)["cells"]
     first, second = cells[0], cells[1]
     assert first["cell_type"] == "markdown"
@@ -82,6 +82,16 @@ def test_lab_opens_with_badges_and_the_install_cell(lab):
     assert f'%pip install -q "gan-toy @ git+{url}"' in source(second)
 
 
+@pytest.mark.slow  # runs nbgrader once per lab (about 6 s each)
+def test_the_committed_student_copies_are_what_nbgrader_makes_now():
+    from tools.make_student_copies import differences
+
+    assert not differences(), "student copies out of date: run `make student` and commit"
+    for lab in LABS:
+        text = (ROOT / "student" / lab / f"{lab}.ipynb").read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+
+
 def test_readme_gives_the_nbgitpuller_link_for_this_repository():
     url, branch = repository()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -91,7 +101,8 @@ def test_readme_gives_the_nbgitpuller_link_for_this_repository():
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
         assert query["repo"] == [url], link
         assert query["branch"] == [branch], link
-        assert query["urlpath"][0].endswith(f"{url.rsplit('/', 1)[1]}/labs"), link
+        # students land on their copies, without solutions
+        assert query["urlpath"][0].endswith(f"{url.rsplit('/', 1)[1]}/student"), link
 
 
 # --- nbgrader cells -------------------------------------------------------------------------
