@@ -22,6 +22,7 @@ import time
 import torch
 from torch.func import vmap
 
+from gan_toy.allocator import retain_freed_memory
 from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.data import make_mixture
 from gan_toy.devices import resolve_device
@@ -34,7 +35,15 @@ from gan_toy.regularizers import (
     penalty_weights,
     total_penalty,
 )
-from gan_toy.stacked import StackedOptimizer, by_run, stack_linear_layers, stacked_mlp
+from gan_toy.stacked import (
+    RunStreams,
+    StackedOptimizer,
+    by_run,
+    squared_norms,
+    stack_linear_layers,
+    stacked_mlp,
+    where_active,
+)
 from gan_toy.train import CHECK_EVERY
 from gan_toy.unrolled import adam_unroll
 
@@ -43,11 +52,6 @@ SHARED = (
     *("data", "z_dim", "hidden", "loss", "steps", "batch_size", "simultaneous", "optimizer"),
     *("betas", "clip", "unroll", "unroll_order", "device", "eval_samples"),
 )
-
-
-def squared_norms(grads) -> torch.Tensor:
-    """(K,): each run's squared gradient norm over all stacked tensors."""
-    return torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0)
 
 
 class BatchedTrainer:
@@ -72,6 +76,8 @@ class BatchedTrainer:
         self.K = len(configs)
         self.config = first
         self.device = resolve_device(first.device)
+        if self.device.type == "cpu":
+            retain_freed_memory()
         self.source = make_mixture(first.data, self.device)
         self.output_kind = self.loss.output_kind
 
@@ -100,11 +106,7 @@ class BatchedTrainer:
             n: torch.tensor([r.get(n, 0.0) for r in self.regs], device=self.device) for n in names
         }
         self.penalty_weights = penalty_weights(self.weights)
-        self.rngs = []
-        for c in self.configs:
-            gen = torch.Generator(device=self.device)
-            gen.manual_seed(c.seed)
-            self.rngs.append(gen)
+        self.streams = RunStreams([c.seed for c in self.configs], self.device)
         self.step = 0
         self._stats = torch.zeros(first.steps, self.K, len(STAT_NAMES), device=self.device)
         self.steps_per_second = math.nan
@@ -113,14 +115,6 @@ class BatchedTrainer:
         self.diverged: dict[int, tuple[int, str]] = {}
         self._checked = 0
         self._last_good = self._snapshot()
-
-    # --- random draws, run by run, in Trainer's order ------------------------------------------
-    def _draw(self, runs, fn, shape):
-        """Stack fn(generator) for active runs; zeros for the others (their updates are masked)."""
-        out = torch.zeros(self.K, *shape, device=self.device)
-        for k in runs:
-            out[k] = fn(self.rngs[k])
-        return out
 
     def _noise_std(self) -> torch.Tensor:
         """(K,): each run's instance-noise std at this step (0 for runs without noise)."""
@@ -176,7 +170,7 @@ class BatchedTrainer:
         gp_runs = self._runs_with("gp", runs)
         if not gp_runs:
             return None
-        return self._draw(gp_runs, self._rand1(self.config.batch_size), (self.config.batch_size, 1))
+        return self.streams.uniform(gp_runs, self.config.batch_size, 1)
 
     def _summary(self, out: torch.Tensor) -> torch.Tensor:
         return self.loss.reported(out.detach().squeeze(-1)).mean(dim=1)
@@ -187,6 +181,8 @@ class BatchedTrainer:
         d_params = self.d_params
         if cfg.unroll > 0:
             d_params = self._unrolled_d_params(real, fake)
+        else:  # G's backward needs no gradient of D's weights (see NarrowLinear)
+            d_params = self._detached_d()
         return vmap(self.loss.g_loss)(self.discriminate(fake, d_params))
 
     def _unrolled_d_params(self, real, fake):
@@ -226,16 +222,16 @@ class BatchedTrainer:
         runs = self._live(range(K))
         everyone = self._mask(runs)
         noise = self._noise_std()
-        fake = self.generate(self._draw(runs, self._randn(B, zd), (B, zd)))
-        real = self._draw(runs, lambda g: self.source.sample(B, generator=g), (B, 2))
+        fake = self.generate(self.streams.normal(runs, B, zd))
+        real = self.streams.sample(runs, self.source, B)
         noisy = self._runs_with("noise", runs)
         if noisy:
-            real = real + by_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
-            fake = fake + by_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
+            real = real + by_run(noise, real) * self.streams.normal(noisy, B, 2)
+            fake = fake + by_run(noise, fake) * self.streams.normal(noisy, B, 2)
         total, d_loss, real_out, fake_out = self._d_loss(
             self.d_params, real, fake.detach(), self._gp_eps(runs)
         )
-        g_loss = vmap(self.loss.g_loss)(self.discriminate(fake))
+        g_loss = vmap(self.loss.g_loss)(self.discriminate(fake, self._detached_d()))
         g_grads = torch.autograd.grad(g_loss.sum(), self.g_params)
         d_grads = torch.autograd.grad(total, self.d_params)
         self.opt_d.step(d_grads, everyone)
@@ -252,22 +248,19 @@ class BatchedTrainer:
         cfg = self.config
         K, B, zd = self.K, cfg.batch_size, cfg.z_dim
         noise = self._noise_std()
-        mixture = self.source
         max_d = max(self.d_steps)
         for i in range(max_d):
             runs = self._live(k for k in range(K) if i >= max_d - self.d_steps[k])
             active = self._mask(runs)
-            z = self._draw(runs, self._randn(B, zd), (B, zd))
-            real = self._draw(runs, lambda g: mixture.sample(B, generator=g), (B, 2))
+            z = self.streams.normal(runs, B, zd)
+            real = self.streams.sample(runs, self.source, B)
             keep_graph = i == max_d - 1 and max(self.g_steps) > 0
             with torch.set_grad_enabled(keep_graph):
                 fake = self.generate(z)
             noisy = self._runs_with("noise", runs)
             if noisy:
-                real = real + by_run(noise, real) * self._draw(noisy, self._randn(B, 2), (B, 2))
-                noisy_fake = fake + by_run(noise, fake) * self._draw(
-                    noisy, self._randn(B, 2), (B, 2)
-                )
+                real = real + by_run(noise, real) * self.streams.normal(noisy, B, 2)
+                noisy_fake = fake + by_run(noise, fake) * self.streams.normal(noisy, B, 2)
             else:
                 noisy_fake = fake
             eps = self._gp_eps(runs)
@@ -282,33 +275,34 @@ class BatchedTrainer:
             runs = self._live(k for k in range(K) if j < self.g_steps[k])
             active = self._mask(runs)
             if j > 0:
-                z = self._draw(runs, self._randn(B, zd), (B, zd))
+                z = self.streams.normal(runs, B, zd)
                 fake = self.generate(z)
             noisy = self._runs_with("noise", runs)
             if noisy:
-                fake = fake + by_run(noise, fake) * self._draw(noisy, self._randn(B, 2), (B, 2))
+                fake = fake + by_run(noise, fake) * self.streams.normal(noisy, B, 2)
             per_run = self._g_loss(real, fake)
             grads = torch.autograd.grad(per_run.sum(), self.g_params)
             norm_sq = squared_norms(grads)
             self.opt_g.step(grads, active)
-            g_loss = torch.where(active.bool(), per_run.detach(), g_loss)
-            g_norm = torch.where(active.bool(), norm_sq.sqrt(), g_norm)
+            g_loss = where_active(active, per_run.detach(), g_loss)
+            g_norm = where_active(active, norm_sq.sqrt(), g_norm)
         self._record(d_loss, g_loss, real_out, fake_out, g_norm)
 
     def _live(self, runs) -> list[int]:
         """The runs among `runs` that have not diverged."""
         return [k for k in runs if k not in self.diverged]
 
-    def _mask(self, runs) -> torch.Tensor:
+    def _mask(self, runs) -> torch.Tensor | None:
+        """(K,) 1 for `runs`, 0 for the others; None when every run is in `runs`."""
+        runs = list(runs)
+        if len(runs) == self.K:
+            return None
         active = torch.zeros(self.K, device=self.device)
-        active[list(runs)] = 1.0
+        active[runs] = 1.0
         return active
 
-    def _randn(self, *shape):
-        return lambda g: torch.randn(*shape, device=self.device, generator=g)
-
-    def _rand1(self, n):
-        return lambda g: torch.rand(n, 1, device=self.device, generator=g)
+    def _detached_d(self) -> list[torch.Tensor]:
+        return [p.detach() for p in self.d_params]
 
     # --- the loop and results ------------------------------------------------------------------
     def fit(self, until: int | None = None) -> list[History]:

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 
 import torch
 
+from gan_toy.allocator import retain_freed_memory
 from gan_toy.config import ConfigError, TrainConfig
 from gan_toy.data.sources import make_source
 from gan_toy.devices import float32_precision, resolve_device
@@ -90,6 +91,8 @@ class Trainer:
             )
         config = config.validate()
         self.device = resolve_device(config.device)
+        if self.device.type == "cpu":
+            retain_freed_memory()  # allocator.py: large graphs (unrolling) page-fault otherwise
         self.source = make_source(config, self.device)
         # Record what the source settled on (which MNIST "auto" found), so that a checkpoint
         # resumes on the same data and the results say what was used.

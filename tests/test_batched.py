@@ -7,7 +7,7 @@ import torch
 from gan_toy import ConfigError, TrainConfig, Trainer
 from gan_toy.batched import BatchedTrainer
 from gan_toy.losses import get_loss
-from gan_toy.stacked import StackedOptimizer
+from gan_toy.stacked import ReLU_, RunStreams, StackedOptimizer, stacked_linear
 
 torch.set_num_threads(1)
 
@@ -137,3 +137,54 @@ def test_a_diverging_run_is_frozen_and_reported_while_the_others_train_on():
     alone.fit()
     for mine, theirs in ((0, 0), (2, 1)):
         np.testing.assert_allclose(histories[mine].stats, alone.histories[theirs].stats, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n_in, n_out", [(2, 5), (5, 1), (5, 2), (4, 3)])
+def test_stacked_layers_have_autograd_s_first_and_second_derivatives(n_in, n_out):
+    # NarrowLinear's hand-written backward and the in-place ReLU must be differentiable twice
+    # (gradient penalties, second-order unrolling) and agree with the plain formulas.
+    gen = torch.Generator().manual_seed(0)
+    x, w, b = (
+        torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
+        for shape in ((3, 6, n_in), (3, n_out, n_in), (3, n_out))
+    )
+
+    def layer(x, w, b):
+        return ReLU_.apply(stacked_linear(x, w, b) * 1.0)  # * 1.0: ReLU_ works in place
+
+    def reference(x, w, b):
+        return torch.relu(torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2)))
+
+    torch.testing.assert_close(layer(x, w, b), reference(x, w, b))
+    assert torch.autograd.gradcheck(layer, (x, w, b))
+    assert torch.autograd.gradgradcheck(layer, (x, w, b))
+    # ... and a gradient penalty's gradient equals the one through autograd's own ops.
+    grads = []
+    for f in (layer, reference):
+        (gx,) = torch.autograd.grad(f(x, w, b).pow(2).sum(), x, create_graph=True)
+        grads.append(torch.autograd.grad(gx.pow(2).sum(), (w, b)))
+    for mine, theirs in zip(*grads):
+        torch.testing.assert_close(mine, theirs)
+
+
+def test_stacked_optimizer_without_a_mask_is_the_all_active_mask():
+    torch.manual_seed(0)
+    start, lr = torch.randn(3, 4, 5), torch.tensor([1e-3, 1e-2, 1e-1])
+    a, b = start.clone(), start.clone()
+    opt_a = StackedOptimizer([a], "adam", lr, betas=(0.5, 0.9))
+    opt_b = StackedOptimizer([b], "adam", lr, betas=(0.5, 0.9))
+    for _ in range(3):
+        grads = torch.randn(3, 4, 5)
+        opt_a.step([grads])
+        opt_b.step([grads], torch.ones(3))
+    assert torch.equal(a, b) and torch.equal(opt_a.t, opt_b.t)
+
+
+def test_run_streams_draw_each_run_s_own_numbers():
+    seeds, shape = [3, 1, 4, 1], (256, 128)
+    streams = RunStreams(seeds, torch.device("cpu"))
+    first, second = streams.normal([0, 1, 3], *shape), streams.normal(range(4), *shape)
+    assert torch.equal(first[0], torch.randn(shape, generator=torch.Generator().manual_seed(3)))
+    assert torch.equal(first[1], first[3])  # the same seed, the same stream
+    assert torch.equal(first[2], torch.zeros(shape))  # a run left out draws nothing ...
+    assert torch.equal(second[2], torch.randn(shape, generator=torch.Generator().manual_seed(4)))
