@@ -141,3 +141,22 @@ def test_computed_tables_render_as_tables(page, chapter):
     # the header separator, |---|, turned into |—| by the typographer
     raw = [t for t in outputs.all_inner_texts() if t.lstrip().startswith("|") and "|—|" in t]
     assert not raw, f"{chapter}: a table printed as text: {raw[0][:120]!r}"
+
+
+def pages() -> list[str]:
+    return ["index", *chapters()]
+
+
+@pytest.mark.parametrize("name", pages())
+def test_page_logs_no_console_error_and_shows_no_dead_widget(browser, name):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((HTML / f"{name}.html").as_uri())
+    page.wait_for_load_state("networkidle")
+    widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    page.close()
+    assert not errors, f"{name}: console errors {errors}"
+    # a widget in a static page is dead (progress bars are silent in the build: gan_toy.progress)
+    assert widgets == 0, f"{name}: {widgets} widget output(s)"
