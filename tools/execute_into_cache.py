@@ -10,8 +10,8 @@ does, so a notebook changed afterwards is simply executed again by the build.
 
 While it runs it says which notebook started and finished, with its time, and every few minutes
 which are still running, against the time they took last time (kept in `times.json` beside the
-cache). The longest notebooks, by that record, start first, so no core waits at the end for a
-long chapter that started late.
+cache). The longest notebooks, by that record (or, before there is one, by the cell limits they
+set), start first, so no core waits at the end for a long chapter that started late.
 
 A cell may run for `--timeout` seconds, unless its notebook sets its own limit in its metadata
 (`"mystnb": {"execution_timeout": S}`, which the build itself also reads): a chapter whose
@@ -80,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     if not records:
         say(f"all {len(uris)} notebook(s) are already in the cache")
         return 0
-    records.sort(key=lambda r: -last.get(uris[r.uri].name, 0))  # longest first
+    # Longest first: by the last build's times, and without one by the cell limits the
+    # notebooks set themselves (a chapter with long cells says so), so no core waits at the end.
+    records.sort(
+        key=lambda r: (-last.get(uris[r.uri].name, 0), -cell_timeout(uris[r.uri], args.timeout))
+    )
     jobs = [
         ProcessData(r.pk, r.uri, cache, cell_timeout(uris[r.uri], args.timeout), False)
         for r in records
