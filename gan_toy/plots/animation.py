@@ -11,6 +11,7 @@ static copy of its first frame under the player.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -184,4 +185,6 @@ def animation_html(anim: Animation, close: bool = True) -> str:
     html = anim.to_jshtml()
     if close:
         plt.close(anim.figure)
-    return html
+    # matplotlib links Font Awesome 4 from a CDN for its button icons: offline that is a failed
+    # request on every page. The book's theme ships Font Awesome itself, so the link goes.
+    return re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>\s*', "", html)
