@@ -21,9 +21,17 @@ from gan_toy.data.mnist import load_digits
 from gan_toy.devices import resolve_device
 from gan_toy.divergences import sample_parallel_lines
 from gan_toy.experiments import VARIANTS, compare, track, variant_config
+from gan_toy.glue import glue
 from gan_toy.history import History
 from gan_toy.losses import LOSSES, get_loss
-from gan_toy.metrics import label_metrics, mode_metrics, mode_shares
+from gan_toy.metrics import (
+    high_quality_shares,
+    label_metrics,
+    mean_distance_to_centre,
+    mode_metrics,
+    mode_shares,
+    modes_holding,
+)
 from gan_toy.nets import make_discriminator, make_generator
 from gan_toy.probes import vanishing_gradient_probe
 from gan_toy.progress import progress_bar
@@ -65,8 +73,10 @@ __all__ = [
     "compare",
     "fast_mode",
     "get_loss",
+    "glue",
     "gradient_penalty",
     "grid",
+    "high_quality_shares",
     "label_metrics",
     "load_checkpoint",
     "load_classifier",
@@ -74,8 +84,10 @@ __all__ = [
     "make_discriminator",
     "make_generator",
     "make_mixture",
+    "mean_distance_to_centre",
     "mode_metrics",
     "mode_shares",
+    "modes_holding",
     "pick",
     "progress_bar",
     "r1_penalty",

@@ -32,6 +32,32 @@ def mode_shares(samples: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
     return torch.bincount(idx, minlength=centres.shape[0]).cpu().double() / max(len(idx), 1)
 
 
+def high_quality_shares(samples: torch.Tensor, centres: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Share of the high-quality samples at each mode (length K, float64, CPU; all zeros when
+    no sample is high-quality).
+
+    Blurry mass does not count, so a generator whose cloud merely overlaps several modes, as an
+    untrained one does, cannot look spread out by this measure; `mode_shares` counts every
+    sample and shows where the mass is while it is still blurry."""
+    counts = mode_histogram(samples, centres, sigma).double()
+    total = counts.sum()
+    return counts / total if total > 0 else counts
+
+
+def modes_holding(shares: torch.Tensor, min_share: float = 0.05) -> int:
+    """How many modes hold at least `min_share` of the mass described by `shares`."""
+    if not 0.0 < min_share <= 1.0:
+        raise ValueError(f"min_share must be in (0, 1], got {min_share!r}")
+    return int((torch.as_tensor(shares) >= min_share).sum())
+
+
+def mean_distance_to_centre(samples: torch.Tensor, centres: torch.Tensor) -> float:
+    """Mean distance from each sample to its nearest centre: small only when the mass sits on
+    the modes, whatever the number of modes it covers."""
+    _, dist = nearest_centre(samples, centres)
+    return float(dist.mean()) if len(dist) else math.nan
+
+
 def mode_histogram(samples: torch.Tensor, centres: torch.Tensor, sigma: float) -> torch.Tensor:
     """Counts of high-quality samples per mode (length K)."""
     idx, dist = nearest_centre(samples, centres)

@@ -195,3 +195,27 @@ def test_label_metrics_count_the_samples_of_every_mode():
     assert len(counts) == 1000 and counts[123] == 2 and counts[907] == 1 and sum(counts) == 3
     assert m["modes_covered"] == sum(c > 0 for c in counts) == 2
     assert "class_histogram" not in m
+
+
+def test_high_quality_shares_ignore_blurry_mass():
+    from gan_toy import high_quality_shares, modes_holding
+
+    centres = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    sigma = 0.01
+    on_mode_0 = torch.zeros(6, 2)
+    blur = torch.tensor([[0.5, 0.05]] * 4 + [[0.05, 0.5]] * 4)  # far from every centre
+    shares = high_quality_shares(torch.cat([on_mode_0, blur]), centres, sigma)
+    assert shares.tolist() == [1.0, 0.0, 0.0]
+    assert modes_holding(shares) == 1
+    assert high_quality_shares(blur, centres, sigma).tolist() == [0.0, 0.0, 0.0]
+    assert modes_holding(torch.tensor([0.5, 0.04, 0.46]), 0.05) == 2
+    with pytest.raises(ValueError, match="min_share"):
+        modes_holding(shares, 0.0)
+
+
+def test_mean_distance_to_centre_known_answer():
+    from gan_toy import mean_distance_to_centre
+
+    centres = torch.tensor([[0.0, 0.0], [4.0, 0.0]])
+    samples = torch.tensor([[0.0, 3.0], [4.0, 1.0], [3.0, 0.0]])
+    assert mean_distance_to_centre(samples, centres) == pytest.approx((3.0 + 1.0 + 1.0) / 3)
