@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build_fast" / "_build" / "html"))
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build_fast" / "_build" / "html")).resolve()
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
     "--headless",
@@ -160,3 +160,94 @@ def test_page_logs_no_console_error_and_shows_no_dead_widget(browser, name):
     assert not errors, f"{name}: console errors {errors}"
     # a widget in a static page is dead (progress bars are silent in the build: gan_toy.progress)
     assert widgets == 0, f"{name}: {widgets} widget output(s)"
+
+
+# --- The page reads like a book (what a reader sees, not what the notebook holds) ---
+
+# Visible code across all chapters: the calls that make the experiments, not the helpers,
+# checks and set-up (folded with hide-input or removed with remove-cell / remove-input).
+MAX_VISIBLE_CODE_LINES = 600
+# Text column of the theme at a 1280 px window.
+COLUMN_PX = 688
+# Figures are saved at 100 dpi with a tight bounding box (an 8-inch figure is about 811 px).
+# At most 830 px wide, a figure shrinks to the column by at most 688/830, so gan_toy's
+# smallest font (8 pt = 11.1 px; tests/test_plots.py keeps it so) still renders at 9.2 px.
+MAX_FIGURE_PX = 830
+# The failure chapters have a concept diagram and a figure the reader explores without a
+# kernel; their cells carry these tags (myst-nb turns a cell's tags into CSS classes).
+FAILURE_CHAPTERS = ("02_vanishing_gradients", "03_mode_collapse", "04_failure_to_converge")
+REPR = r"<matplotlib\.|<Figure size|^Text\(|^\[<matplotlib|at 0x[0-9a-f]{6,}>"
+BUILDER_PATH = r"(?:^|[\s'\"(])/(?:root|tmp|home|work|Users)/"
+
+
+def visible_code(page) -> list[str]:
+    # the text of every code block the reader sees without unfolding anything
+    return page.locator(".cell_input pre").evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)"
+    )
+
+
+def test_visible_code_fits_the_budget(page):
+    per_chapter = {}
+    for chapter in chapters():
+        open_chapter(page, chapter)
+        per_chapter[Path(chapter).name] = sum(
+            len(b.rstrip().splitlines()) for b in visible_code(page)
+        )
+    total = sum(per_chapter.values())
+    assert total <= MAX_VISIBLE_CODE_LINES, f"{total} visible code lines: {per_chapter}"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_visible_code_fits_the_column(page, chapter):
+    open_chapter(page, chapter)
+    wide = page.locator(".cell_input pre").evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => e.innerText.split('\\n').reduce((a, b) => a.length >= b.length ? a : b))"
+    )
+    assert not wide, f"{chapter}: code scrolls sideways, e.g. {wide[0]!r}"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_outputs_hold_no_reprs_stderr_or_builder_paths(page, chapter):
+    import re
+
+    open_chapter(page, chapter)
+    assert page.locator(".cell_output .stderr").count() == 0, f"{chapter}: a stderr box"
+    texts = page.locator(".cell_output pre, .cell_output p").all_inner_texts()
+    reprs = [t for t in texts if re.search(REPR, t.strip(), re.MULTILINE)]
+    assert not reprs, f"{chapter}: a repr on the page: {reprs[0][:100]!r}"
+    body = page.locator("main").inner_text()
+    paths = re.findall(BUILDER_PATH + r"\S*", body)
+    assert not paths, f"{chapter}: a path of the building machine: {paths[0]!r}"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_figures_and_tables_fit_the_column(page, chapter):
+    open_chapter(page, chapter)
+    widths = page.locator(".cell_output img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    wide = [w for w in widths if w > MAX_FIGURE_PX]
+    assert not wide, f"{chapter}: figures {wide} px wide shrink below legibility"
+    columns = page.locator("main table").evaluate_all(
+        "ts => ts.map(t => t.rows.length ? t.rows[0].cells.length : 0)"
+    )
+    assert all(c <= 6 for c in columns), f"{chapter}: tables with {columns} columns"
+
+
+@pytest.mark.parametrize("chapter", FAILURE_CHAPTERS)
+def test_failure_chapter_has_a_diagram_and_an_explorable_figure(page, chapter):
+    open_chapter(page, f"book/{chapter}")
+    assert page.locator(".tag_concept-diagram .cell_output img").count() >= 1, (
+        f"{chapter}: no concept diagram (a cell tagged concept-diagram with a figure)"
+    )
+    explorable = page.locator(".tag_explorable .animation")
+    assert explorable.count() >= 1, f"{chapter}: no explorable figure (tag explorable)"
+    slider = explorable.first.locator("input[type=range]")
+    frame = explorable.first.locator("img").first
+    assert int(slider.get_attribute("max")) >= 2, f"{chapter}: fewer than 3 frames"
+    seen = set()
+    for value in range(int(slider.get_attribute("max")) + 1):
+        slider.fill(str(value))
+        slider.dispatch_event("input")
+        seen.add(frame.get_attribute("src"))
+    assert len(seen) == int(slider.get_attribute("max")) + 1, f"{chapter}: frames repeat"

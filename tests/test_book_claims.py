@@ -19,6 +19,13 @@ GLUE_CALL = re.compile(r"""\bglue\(\s*(f?)["']([^"']+)["']""")
 ASSERT = re.compile(r"^\s*assert\b", re.MULTILINE)
 
 
+# What the reader sees of the code: cells not removed or folded. The theme's code column holds
+# 77 characters (652 px of 14 px monospace); tests/test_book_browser.py checks the built page.
+HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell", "remove_cell", "remove_input"}
+COLUMN_CHARS = 77
+MAX_VISIBLE_CODE_LINES = 600
+
+
 def cells(path):
     return json.loads(path.read_text())["cells"]
 
@@ -90,3 +97,24 @@ def test_every_chapter_checks_its_claims(path):
         and "remove-cell" in cell.get("metadata", {}).get("tags", [])
     ]
     assert checks, f"{path.name} has no claim-check cell"
+
+
+def visible_code_lines(path):
+    return [
+        line
+        for cell in cells(path)
+        if cell["cell_type"] == "code"
+        and not HIDDEN & set(cell.get("metadata", {}).get("tags", []))
+        for line in source(cell).rstrip().splitlines()
+    ]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_visible_code_fits_the_column(path):
+    wide = [line for line in visible_code_lines(path) if len(line) > COLUMN_CHARS]
+    assert not wide, f"{path.name}: {len(wide)} visible code lines over {COLUMN_CHARS} characters"
+
+
+def test_visible_code_fits_the_budget():
+    per_chapter = {p.stem: len(visible_code_lines(p)) for p in CHAPTERS}
+    assert sum(per_chapter.values()) <= MAX_VISIBLE_CODE_LINES, per_chapter
