@@ -354,3 +354,22 @@ def test_mnist_plots_re_exports_the_image_module():
 
     for name in mnist_plots.__all__:
         assert getattr(mnist_plots, name) is getattr(images, name) is getattr(plots, name)
+
+
+def test_book_figures_use_no_font_below_8_pt():
+    # The browser test bounds a figure's width so that 8-pt text stays legible in the book's
+    # column; that bound holds only if the book's plotting code writes nothing smaller.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "gan_toy"
+    small = re.compile(
+        r"(?:fontsize|labelsize|size)\s*=\s*(?:([0-7](?:\.\d+)?)\b|[\"']x+-small[\"'])"
+    )
+    offenders = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for path in [*sorted((root / "plots").glob("*.py")), root / "dirac" / "plots.py"]
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if small.search(line) and "markersize" not in line
+    ]
+    assert not offenders, offenders

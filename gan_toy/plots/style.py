@@ -134,7 +134,7 @@ def legend(ax: Axes) -> None:
         near_y = frac[:, 1] > 0.75 if cy else frac[:, 1] < 0.25
         return int((near_x & near_y).sum())
 
-    ax.legend(loc=min(CORNERS, key=crowd), fontsize=7, markerscale=2, framealpha=0.7)
+    ax.legend(loc=min(CORNERS, key=crowd), fontsize=8, markerscale=2, framealpha=0.7)
 
 
 def readable_log_ticks(ax: Axes, values: np.ndarray) -> None:
