@@ -75,9 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     total_cpu = sum(r["cpu_s"] for r in results)
     cores = os.cpu_count() or 1
     print(f"{'total, one after another':32} {total_wall / 60:7.1f} m {total_cpu / 60:7.1f} m")
-    print(
-        f"lower bound on the wall time with {cores} cores in parallel: {total_cpu / cores / 60:.1f} min"
-    )
+    bound = total_cpu / cores / 60
+    print(f"lower bound on the wall time with {cores} cores in parallel: {bound:.1f} min")
     if args.json:
         args.json.write_text(
             json.dumps({"fast": args.fast, "cores": cores, "chapters": results}, indent=1)
