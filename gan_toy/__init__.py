@@ -8,7 +8,8 @@
 The names below are the public API: what the book's chapters and the labs cite (a test checks
 that they import nothing else). Pictures, lab panels and the Dirac-GAN are three public
 namespaces of their own, imported when needed, because they bring in matplotlib and ipywidgets:
-`from gan_toy import plots, panels, dirac` (or `from gan_toy.plots import plot_run`).
+`from gan_toy import plots, panels, dirac` (or `from gan_toy.plots import plot_run`);
+`gan_toy.comparison` holds the tables and numbers of variants compared over seeds.
 """
 
 from gan_toy.batched import BatchedTrainer
@@ -49,7 +50,7 @@ from gan_toy.unrolled import adam_unroll, unrolled_generator_loss
 __version__ = "0.1.0"
 
 # The namespaces `from gan_toy import ...` may also name (submodules with an __all__ of theirs).
-NAMESPACES = ("plots", "panels", "dirac")
+NAMESPACES = ("plots", "panels", "dirac", "comparison")
 
 __all__ = [
     "LOSSES",

@@ -42,7 +42,9 @@ VARIANTS: dict[str, dict] = {
     "unrolled-5 first-order": {"unroll": 5, "unroll_order": 1},
     "unrolled-10": {"unroll": 10},
     "instance-noise": {"regs": {"noise": 0.1}},
-    "r1": {"regs": {"r1": 1.0}},
+    # R1 and Roth et al. at the strengths that settle the ring in chapter 4 (γ = 1 does nothing)
+    "r1": {"regs": {"r1": 10.0}},
+    "roth": {"regs": {"roth": 40.0}},
     "spectral-norm": {"regs": {"sn": 1.0}},
 }
 

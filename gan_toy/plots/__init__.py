@@ -6,6 +6,7 @@
 - `summary`: the one-call summary of a 2D run
 - `animation`: snapshots of a 2D run and their animation for the static book
 - `images`: image GANs: sample grids, class histograms, snapshots over training
+- `comparison`: variants compared over seeds: bars, modes over time, final samples
 - `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
 
 Conventions, so notebooks stay one line per picture:
@@ -20,6 +21,11 @@ is touched.
 """
 
 from gan_toy.plots.animation import Animation, Frame, Snapshots, animate, animation_html
+from gan_toy.plots.comparison import (
+    plot_comparison,
+    plot_final_samples,
+    plot_modes_over_time_grid,
+)
 from gan_toy.plots.curves import (
     moving_average,
     plot_d_outputs,
@@ -81,9 +87,11 @@ __all__ = [
     "image_grid",
     "moving_average",
     "plot_class_histogram",
+    "plot_comparison",
     "plot_d_outputs",
     "plot_density",
     "plot_discriminator",
+    "plot_final_samples",
     "plot_generator_gradient_field",
     "plot_grad_norm",
     "plot_history",
@@ -91,6 +99,7 @@ __all__ = [
     "plot_image_snapshots",
     "plot_losses",
     "plot_modes_over_time",
+    "plot_modes_over_time_grid",
     "plot_run",
     "plot_samples",
     "readable_log_ticks",
