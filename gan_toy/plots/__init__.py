@@ -8,6 +8,7 @@
 - `images`: image GANs: sample grids, class histograms, snapshots over training
 - `comparison`: variants compared over seeds: bars, modes over time, final samples
 - `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
+- `saturation_diagram`: why the minimax generator loss saturates (a concept diagram)
 
 Conventions, so notebooks stay one line per picture:
 - an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
@@ -52,6 +53,11 @@ from gan_toy.plots.points import (
     plot_samples,
     spread_subset,
 )
+from gan_toy.plots.saturation_diagram import (
+    animate_probe_saturation,
+    plot_saturation_diagram,
+    saturation_curves,
+)
 from gan_toy.plots.style import (
     CENTRE_STYLE,
     COLOURBAR_LABELS,
@@ -79,6 +85,7 @@ __all__ = [
     "ImageSnapshots",
     "Snapshots",
     "animate",
+    "animate_probe_saturation",
     "animation_html",
     "as_points",
     "discriminator_surface",
@@ -102,6 +109,8 @@ __all__ = [
     "plot_modes_over_time_grid",
     "plot_run",
     "plot_samples",
+    "plot_saturation_diagram",
+    "saturation_curves",
     "readable_log_ticks",
     "run_figsize",
     "smoothing_window",
