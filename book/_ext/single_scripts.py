@@ -21,11 +21,15 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     if not scripts:
         return
-    deferred = {_key(s) for s in scripts if s.filename and s.attributes.get("defer")}
+    deferred = {
+        _key(s) for s in scripts if s.filename and s.attributes.get("defer")
+    }
     kept, seen = [], set()
     for script in scripts:
         key = _key(script)
-        if key in seen or (key in deferred and not script.attributes.get("defer")):
+        if key in seen or (
+            key in deferred and not script.attributes.get("defer")
+        ):
             continue
         seen.add(key)
         kept.append(script)
