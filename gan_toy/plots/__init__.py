@@ -7,6 +7,7 @@
 - `animation`: snapshots of a 2D run and their animation for the static book
 - `images`: image GANs: sample grids, class histograms, snapshots over training
 - `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
+- `convergence_diagram`: the Dirac-GAN's rotation, damping and eigenvalues (chapter 4)
 
 Conventions, so notebooks stay one line per picture:
 - an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
@@ -20,6 +21,7 @@ is touched.
 """
 
 from gan_toy.plots.animation import Animation, Frame, Snapshots, animate, animation_html
+from gan_toy.plots.convergence_diagram import damping_animation, plot_convergence_diagram
 from gan_toy.plots.curves import (
     moving_average,
     plot_d_outputs,
@@ -74,6 +76,8 @@ __all__ = [
     "Snapshots",
     "animate",
     "animation_html",
+    "damping_animation",
+    "plot_convergence_diagram",
     "as_points",
     "discriminator_surface",
     "draw_run",
