@@ -28,8 +28,8 @@ def _start(n_steps: int, last: float) -> float:
 
 def d_fluctuation(d_fake: Sequence[float], last: float = 0.25) -> float:
     """Standard deviation of D(fake) over the last `last` of the steps."""
-    d_fake = np.asarray(d_fake, dtype=float)
-    return float(np.std(d_fake[int(_start(len(d_fake), last)) :]))
+    values = np.asarray(d_fake, dtype=float)
+    return float(np.std(values[int(_start(len(values), last)) :]))
 
 
 def g_movement(frames: Sequence, steps: Sequence[int], n_steps: int, last: float = 0.25) -> float:
@@ -45,8 +45,8 @@ def g_movement(frames: Sequence, steps: Sequence[int], n_steps: int, last: float
 
 def rolling_std(values: Sequence[float], window: int) -> np.ndarray:
     """Standard deviation over each window of `window` consecutive values."""
-    values = np.asarray(values, dtype=float)
-    return np.lib.stride_tricks.sliding_window_view(values, window).std(axis=1)
+    array = np.asarray(values, dtype=float)
+    return np.lib.stride_tricks.sliding_window_view(array, window).std(axis=1)
 
 
 def settling(result, last: float = 0.25) -> list[dict]:
