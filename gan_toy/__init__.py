@@ -44,6 +44,7 @@ from gan_toy.regularizers import (
     r2_penalty,
     roth_penalty,
 )
+from gan_toy.settling import mean_sd, rolling_std, settling, verdict
 from gan_toy.train import DivergenceError, StopTraining, Trainer, train
 from gan_toy.unrolled import adam_unroll, unrolled_generator_loss
 
@@ -85,6 +86,7 @@ __all__ = [
     "make_discriminator",
     "make_generator",
     "make_mixture",
+    "mean_sd",
     "mean_distance_to_centre",
     "mode_metrics",
     "mode_shares",
@@ -95,12 +97,15 @@ __all__ = [
     "r2_penalty",
     "resolve_device",
     "ring",
+    "rolling_std",
     "roth_penalty",
     "sample_parallel_lines",
     "save_checkpoint",
+    "settling",
     "track",
     "train",
     "unrolled_generator_loss",
     "vanishing_gradient_probe",
     "variant_config",
+    "verdict",
 ]

@@ -49,11 +49,24 @@ VARIANTS: dict[str, dict] = {
 }
 
 
+# Chapter 4's ring runs: the simultaneous control and the remedies at the strengths that
+# chapter compares. Kept apart from VARIANTS, the benchmark's list.
+CONVERGENCE_VARIANTS: dict[str, dict] = {
+    "ns simultaneous": {"loss": "ns", "simultaneous": True},
+    "instance-noise 1": {"regs": {"noise": 1.0}},
+    "roth 40": {"regs": {"roth": 40.0}},
+    "r1 10": {"regs": {"r1": 10.0}},
+    "r2 10": {"regs": {"r2": 10.0}},
+    "weight-penalty 1": {"regs": {"l2": 1.0}},
+}
+
+
 def variant_config(name: str, **overrides: Any) -> TrainConfig:
     """The default config with variant `name`'s changes, then `overrides` (steps, data, ...)."""
-    if name not in VARIANTS:
-        raise ValueError(f"unknown variant {name!r}; valid choices: {', '.join(VARIANTS)}")
-    return TrainConfig().replace(**VARIANTS[name]).replace(**overrides)
+    known = {**VARIANTS, **CONVERGENCE_VARIANTS}
+    if name not in known:
+        raise ValueError(f"unknown variant {name!r}; valid choices: {', '.join(known)}")
+    return TrainConfig().replace(**known[name]).replace(**overrides)
 
 
 @dataclass
@@ -71,6 +84,10 @@ class VariantResult:
     # per seed: the final samples the metrics were computed on (the fixed latent batch), so
     # pictures need no second training run
     samples: list = field(default_factory=list)
+    # per seed: the History of every step (D's outputs, losses) and the samples of the fixed
+    # latent batch at every evaluation (how far the generator still moves: gan_toy.settling)
+    histories: list = field(default_factory=list)
+    frames: list = field(default_factory=list)
 
     def mean_sd(self, key: str) -> tuple[float, float]:
         """Mean and standard deviation over seeds, ignoring NaN (an undefined reverse KL)."""
@@ -132,15 +149,15 @@ def _compare_one(name, seeds, eval_every, overrides) -> VariantResult:
     configs = [base.replace(seed=s) for s in seeds]
     wall, cpu = time.perf_counter(), time.process_time()
     if base.regs.get("sn", 0) > 0:
-        finals, evals, samples = _one_by_one(configs, eval_every)
+        finals, evals, samples, histories, frames = _one_by_one(configs, eval_every)
     else:
-        finals, evals, samples = _batched(configs, eval_every)
+        finals, evals, samples, histories, frames = _batched(configs, eval_every)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     runs = [
         {"seed": c.seed, **{k: v for k, v in m.items() if k not in ("step", "shares")}}
         for c, m in zip(configs, finals)
     ]
-    return VariantResult(name, base, runs, evals, wall, cpu, samples)
+    return VariantResult(name, base, runs, evals, wall, cpu, samples, histories, frames)
 
 
 def _checkpoints(steps: int, every: int) -> list[int]:
@@ -148,7 +165,10 @@ def _checkpoints(steps: int, every: int) -> list[int]:
 
 
 def track(
-    configs: list[TrainConfig], every: int, on_eval: Callable[[int], object] | None = None
+    configs: list[TrainConfig],
+    every: int,
+    on_eval: Callable[[int], object] | None = None,
+    frames: list | None = None,
 ) -> tuple[BatchedTrainer, list[list[dict]]]:
     """Train `configs` together as one batched model and evaluate every run as it goes.
 
@@ -157,13 +177,17 @@ def track(
     run, its evaluations: the step, the VEEGAN/PacGAN metrics (metrics.mode_metrics) and
     `shares`, the fraction of samples nearest each mode (metrics.mode_shares), which says where
     a collapsed generator's mass is even while its samples are blurry. `on_eval(step)` is called
-    after each evaluation (for a progress bar).
+    after each evaluation (for a progress bar). A list passed as `frames` receives, per
+    evaluation, the (K, n, 2) samples it scored.
     """
     trainer = BatchedTrainer(configs)
     evals: list[list[dict]] = [[] for _ in configs]
 
     def evaluate():
-        for run, samples in zip(evals, trainer.sample(trainer.config.eval_samples)):
+        batch = trainer.sample(trainer.config.eval_samples)
+        if frames is not None:
+            frames.append(batch.cpu())
+        for run, samples in zip(evals, batch):
             run.append(_evaluation(trainer.step, samples, trainer.source))
         if on_eval is not None:
             on_eval(trainer.step)
@@ -176,23 +200,29 @@ def track(
 
 
 def _batched(configs, eval_every):
-    trainer, evals = track(configs, eval_every)
+    frames: list = []
+    trainer, evals = track(configs, eval_every, frames=frames)
     samples = list(trainer.sample(configs[0].eval_samples).cpu())
-    return [run[-1] for run in evals], evals, samples
+    per_run = [[batch[k] for batch in frames] for k in range(len(configs))]
+    return [run[-1] for run in evals], evals, samples, trainer.histories, per_run
 
 
 def _one_by_one(configs, eval_every):
-    finals, evals, samples = [], [], []
+    finals, evals, samples, histories, frames = [], [], [], [], []
     for config in configs:
         trainer = Trainer(config)
-        run = [_evaluation(0, trainer.sample(config.eval_samples), trainer.source)]
+        shots = [trainer.sample(config.eval_samples).cpu()]
+        run = [_evaluation(0, shots[0], trainer.source)]
         for step in _checkpoints(config.steps, eval_every):
             trainer.fit(until=step)
-            run.append(_evaluation(step, trainer.sample(config.eval_samples), trainer.source))
+            shots.append(trainer.sample(config.eval_samples).cpu())
+            run.append(_evaluation(step, shots[-1], trainer.source))
         finals.append(run[-1])
         evals.append(run)
-        samples.append(trainer.sample(config.eval_samples).cpu())
-    return finals, evals, samples
+        samples.append(shots[-1])
+        histories.append(trainer.history)
+        frames.append(shots)
+    return finals, evals, samples, histories, frames
 
 
 def _evaluation(step: int, samples, mixture) -> dict:

@@ -166,3 +166,11 @@ def test_strong_weight_penalty_flattens_the_discriminator():
     flat, mean = _d_fake_fluctuation(0, "l2", 1.0)
     assert flat < 0.05 * plain, (flat, plain)
     assert mean == pytest.approx(0.5, abs=0.02)  # D ≈ 1/2 everywhere
+
+
+def test_r1_and_r2_are_one_penalty_on_the_dirac_gan():
+    r1, r2 = make_variant("r1", gamma=0.7), make_variant("r2", gamma=0.7)
+    grid = np.meshgrid(np.linspace(-2, 2, 21), np.linspace(-2, 2, 21))
+    for a, b in zip(r1.field(*grid), r2.field(*grid)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(r1.eigenvalues(), r2.eigenvalues())

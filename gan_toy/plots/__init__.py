@@ -9,6 +9,7 @@
 - `comparison`: variants compared over seeds: bars, modes over time, final samples
 - `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
 - `saturation_diagram`: why the minimax generator loss saturates (a concept diagram)
+- `convergence_diagram`: the Dirac-GAN's rotation, damping and eigenvalues (chapter 4)
 
 Conventions, so notebooks stay one line per picture:
 - an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
@@ -27,6 +28,7 @@ from gan_toy.plots.comparison import (
     plot_final_samples,
     plot_modes_over_time_grid,
 )
+from gan_toy.plots.convergence_diagram import damping_animation, plot_convergence_diagram
 from gan_toy.plots.curves import (
     moving_average,
     plot_d_outputs,
@@ -87,6 +89,8 @@ __all__ = [
     "animate",
     "animate_probe_saturation",
     "animation_html",
+    "damping_animation",
+    "plot_convergence_diagram",
     "as_points",
     "discriminator_surface",
     "draw_run",
