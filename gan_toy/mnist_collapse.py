@@ -15,6 +15,7 @@ import math
 import statistics
 import warnings
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from gan_toy.callbacks import ModesOverTime
 from gan_toy.data.mnist import MNISTData, load_digits
@@ -50,7 +51,7 @@ def train_scored(
     class histogram over training, in `trainer.evals`). With `n_final`, `trainer.final` holds
     the metrics of `n_final` samples (with the Fréchet distance unless `frechet` is false);
     else the last evaluation."""
-    trainer = Trainer(config)
+    trainer: Any = Trainer(config)  # Any: `final` is an attribute of this function's own
     trainer.source.classifier = classifier
     trainer.fit([ModesOverTime(every=every, n_samples=n_eval, final=True), *callbacks])
     if n_final:
