@@ -33,6 +33,15 @@ from gan_toy.metrics import (
     mode_shares,
     modes_holding,
 )
+from gan_toy.mnist_collapse import (
+    distinct_leaders,
+    eval_at,
+    leader_changes,
+    leading_digits,
+    mean_sd,
+    quiet_digits,
+    train_scored,
+)
 from gan_toy.nets import make_discriminator, make_generator
 from gan_toy.probes import vanishing_gradient_probe
 from gan_toy.progress import progress_bar
@@ -73,6 +82,8 @@ __all__ = [
     "adam_unroll",
     "apply_spectral_norm",
     "compare",
+    "distinct_leaders",
+    "eval_at",
     "fast_mode",
     "get_loss",
     "glue",
@@ -80,6 +91,8 @@ __all__ = [
     "grid",
     "high_quality_shares",
     "label_metrics",
+    "leader_changes",
+    "leading_digits",
     "load_checkpoint",
     "load_classifier",
     "load_digits",
@@ -93,6 +106,7 @@ __all__ = [
     "modes_holding",
     "pick",
     "progress_bar",
+    "quiet_digits",
     "r1_penalty",
     "r2_penalty",
     "resolve_device",
@@ -104,6 +118,7 @@ __all__ = [
     "settling",
     "track",
     "train",
+    "train_scored",
     "unrolled_generator_loss",
     "vanishing_gradient_probe",
     "variant_config",

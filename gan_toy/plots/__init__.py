@@ -46,6 +46,7 @@ from gan_toy.plots.images import (
     plot_image_samples,
     plot_image_snapshots,
 )
+from gan_toy.plots.leading_digits import plot_leading_digits
 from gan_toy.plots.points import (
     discriminator_surface,
     generator_push,
@@ -108,6 +109,7 @@ __all__ = [
     "plot_history",
     "plot_image_samples",
     "plot_image_snapshots",
+    "plot_leading_digits",
     "plot_losses",
     "plot_modes_over_time",
     "plot_modes_over_time_grid",
