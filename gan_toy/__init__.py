@@ -29,6 +29,7 @@ from gan_toy.metrics import (
     high_quality_shares,
     label_metrics,
     mean_distance_to_centre,
+    mean_sd,
     mode_metrics,
     mode_shares,
     modes_holding,
@@ -38,7 +39,6 @@ from gan_toy.mnist_collapse import (
     eval_at,
     leader_changes,
     leading_digits,
-    mean_sd,
     quiet_digits,
     train_scored,
 )
@@ -53,7 +53,7 @@ from gan_toy.regularizers import (
     r2_penalty,
     roth_penalty,
 )
-from gan_toy.settling import mean_sd, rolling_std, settling, verdict
+from gan_toy.settling import rolling_std, settling, verdict
 from gan_toy.train import DivergenceError, StopTraining, Trainer, train
 from gan_toy.unrolled import adam_unroll, unrolled_generator_loss
 

@@ -9,18 +9,21 @@ pass it), and Markdown tables that a notebook displays as they are.
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from gan_toy.data.mixtures import GaussianMixture
 from gan_toy.experiments import VariantResult
-from gan_toy.metrics import high_quality_shares, mean_distance_to_centre, modes_holding
+from gan_toy.metrics import (
+    high_quality_shares,
+    mean_distance_to_centre,
+    mean_sd,
+    modes_holding,
+)
 
 __all__ = [
     "MarkdownTable",
     "distances",
     "good_modes",
-    "mean_sd",
     "mean_sd_text",
     "more_text",
     "ms_per_step",
@@ -37,14 +40,6 @@ class MarkdownTable(str):
 
     def _repr_markdown_(self) -> str:
         return str(self)
-
-
-def mean_sd(values: Iterable[float]) -> tuple[float, float]:
-    """Mean and standard deviation (0 for one value), ignoring NaN; (nan, nan) if none."""
-    finite = [float(v) for v in values if not math.isnan(v)]
-    if not finite:
-        return math.nan, math.nan
-    return statistics.mean(finite), statistics.stdev(finite) if len(finite) > 1 else 0.0
 
 
 def mean_sd_text(values: tuple[float, float], digits: int) -> str:

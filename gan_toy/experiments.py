@@ -22,7 +22,7 @@ import torch
 
 from gan_toy.batched import BatchedTrainer
 from gan_toy.config import TrainConfig
-from gan_toy.metrics import mode_shares
+from gan_toy.metrics import mean_sd, mode_shares
 from gan_toy.train import Trainer
 
 # WGAN-GP as in Gulrajani et al. 2017 (λ=10, 5 critic steps, Adam lr 1e-4, β=(0.5, 0.9); their
@@ -91,10 +91,7 @@ class VariantResult:
 
     def mean_sd(self, key: str) -> tuple[float, float]:
         """Mean and standard deviation over seeds, ignoring NaN (an undefined reverse KL)."""
-        values = [r[key] for r in self.runs if not math.isnan(r[key])]
-        if not values:
-            return math.nan, math.nan
-        return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+        return mean_sd(r[key] for r in self.runs)
 
     def modes_over_time(self, start_fraction: float = 0.25) -> tuple[float, float]:
         """Mean and minimum of modes covered over the evaluations after `start_fraction` of

@@ -90,6 +90,18 @@ def mode_metrics(samples: torch.Tensor, centres: torch.Tensor, sigma: float) -> 
     }
 
 
+def mean_sd(values) -> tuple[float, float]:
+    """Mean and sample standard deviation over seeds (0 for one value), ignoring NaN (an
+    undefined reverse KL); (nan, nan) when nothing is left."""
+    finite = [float(v) for v in values if not math.isnan(float(v))]
+    if not finite:
+        return math.nan, math.nan
+    mean = sum(finite) / len(finite)
+    if len(finite) == 1:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in finite) / (len(finite) - 1))
+
+
 def evaluate(generator, mixture, n_samples: int = 2500, seed: int | None = None) -> dict:
     """Draw `n_samples` from `generator` (no grad) and score them against `mixture`."""
     device = mixture.centres.device

@@ -6,13 +6,11 @@
 - `leading_digits(evals)`: the most frequent digit and its share at every evaluation, and
   `leader_changes` / `distinct_leaders`: how often, and among how many digits, the lead passed
   (a collapsed generator that hops between digits, as the ring's blob hops between modes);
-- `mean_sd(values)`: the mean ± sd over seeds that the chapter reports.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -92,11 +90,3 @@ def leader_changes(leaders: Sequence[tuple[int, int, float]]) -> int:
 def distinct_leaders(leaders: Sequence[tuple[int, int, float]], min_share: float = 0.5) -> int:
     """How many different digits led with at least `min_share` of the samples."""
     return len({d for _, d, share in leaders if share >= min_share})
-
-
-def mean_sd(values: Iterable[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for one value)."""
-    values = [float(v) for v in values]
-    if not values:
-        return math.nan, math.nan
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0

@@ -14,7 +14,6 @@ covered on average over the same evaluations; `verdict` compares a run with a ba
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,12 +64,6 @@ def settling(result, last: float = 0.25) -> list[dict]:
             }
         )
     return rows
-
-
-def mean_sd(rows: Sequence[dict], key: str) -> tuple[float, float]:
-    """Mean and standard deviation (n - 1) of `key` over rows (seeds)."""
-    values = [r[key] for r in rows]
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 def verdict(run: dict, base: dict, d_factor: float = 10, g_factor: float = 2) -> str:

@@ -11,10 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from gan_toy import TrainConfig, make_mixture  # noqa: E402
+from gan_toy import TrainConfig, make_mixture, mean_sd  # noqa: E402
 from gan_toy.comparison import (  # noqa: E402
     good_modes,
-    mean_sd,
     mean_sd_text,
     more_text,
     ms_per_step,

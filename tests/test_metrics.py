@@ -219,3 +219,12 @@ def test_mean_distance_to_centre_known_answer():
     centres = torch.tensor([[0.0, 0.0], [4.0, 0.0]])
     samples = torch.tensor([[0.0, 3.0], [4.0, 1.0], [3.0, 0.0]])
     assert mean_distance_to_centre(samples, centres) == pytest.approx((3.0 + 1.0 + 1.0) / 3)
+
+
+def test_mean_sd_over_seeds_ignores_undefined_values():
+    from gan_toy import mean_sd
+
+    assert mean_sd([1.0, 3.0, math.nan]) == (2.0, pytest.approx(math.sqrt(2)))
+    assert mean_sd([4]) == (4.0, 0.0)
+    assert all(math.isnan(v) for v in mean_sd([]))
+    assert all(math.isnan(v) for v in mean_sd(iter([math.nan])))

@@ -9,7 +9,6 @@ from gan_toy.history import History
 from gan_toy.settling import (
     d_fluctuation,
     g_movement,
-    mean_sd,
     rolling_std,
     settling,
     verdict,
@@ -42,12 +41,6 @@ def test_verdict_needs_both_d_and_g_to_calm():
     assert verdict({"d_std": 0.005, "g_move": 0.8}, base) == "D only"
     assert verdict({"d_std": 0.05, "g_move": 0.3}, base) == "G only"
     assert verdict({"d_std": 0.05, "g_move": 0.8}, base) == "no"
-
-
-def test_mean_sd_over_seeds():
-    rows = [{"x": 1.0}, {"x": 3.0}]
-    assert mean_sd(rows, "x") == (2.0, pytest.approx(np.sqrt(2)))
-    assert mean_sd(rows[:1], "x") == (1.0, 0.0)
 
 
 @pytest.mark.parametrize("name", ["ns", "spectral-norm"])  # batched, and seed by seed
