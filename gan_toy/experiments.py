@@ -13,7 +13,7 @@ import math
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ import torch
 
 from gan_toy.batched import BatchedTrainer
 from gan_toy.config import TrainConfig
-from gan_toy.metrics import mode_shares
+from gan_toy.metrics import high_quality_shares, mean_distance_to_centre, mode_shares
 from gan_toy.train import Trainer
 
 # WGAN-GP as in Gulrajani et al. 2017 (λ=10, 5 critic steps, Adam lr 1e-4, β=(0.5, 0.9); their
@@ -69,6 +69,8 @@ class VariantResult:
     # per seed: the final samples the metrics were computed on (the fixed latent batch), so
     # pictures need no second training run
     samples: list = field(default_factory=list)
+    # per seed: the per-step History (losses, D's outputs, G's gradient norm)
+    histories: list = field(default_factory=list)
 
     def mean_sd(self, key: str) -> tuple[float, float]:
         """Mean and standard deviation over seeds, ignoring NaN (an undefined reverse KL)."""
@@ -91,6 +93,7 @@ def compare(
     eval_every: int = 250,
     progress: Callable[[str], object] | None = None,
     workers: int = 1,
+    variants: Mapping[str, dict] | None = None,
     **overrides: Any,
 ) -> dict[str, VariantResult]:
     """Train every variant in `names` on `seeds`; `overrides` apply to all (steps, data, ...).
@@ -100,9 +103,10 @@ def compare(
     spread over that many worker processes of one thread each (a batched step cannot keep two
     cores busy on its own); the results are the same variants in the same order.
     `progress(name)` is called as each variant starts (one worker) or ends (several).
+    `variants` names settings of the caller's own (changes to the default, like VARIANTS').
     """
-    names = list(names)
-    jobs = [(name, tuple(seeds), eval_every, overrides) for name in names]
+    names, own = list(names), dict(variants or {})
+    jobs = [(name, tuple(seeds), eval_every, overrides, own.get(name)) for name in names]
     if workers <= 1 or len(jobs) <= 1:
         results = {}
         for job in jobs:
@@ -125,20 +129,26 @@ def compare(
         }
 
 
-def _compare_one(name, seeds, eval_every, overrides) -> VariantResult:
-    base = variant_config(name, **overrides)
+def _compare_one(name, seeds, eval_every, overrides, changes=None) -> VariantResult:
+    if changes is None:
+        base = variant_config(name, **overrides)
+    else:
+        base = TrainConfig().replace(**changes).replace(**overrides)
     configs = [base.replace(seed=s) for s in seeds]
     wall, cpu = time.perf_counter(), time.process_time()
     if base.regs.get("sn", 0) > 0:
-        finals, evals, samples = _one_by_one(configs, eval_every)
+        finals, evals, samples, histories = _one_by_one(configs, eval_every)
     else:
-        finals, evals, samples = _batched(configs, eval_every)
+        finals, evals, samples, histories = _batched(configs, eval_every)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     runs = [
-        {"seed": c.seed, **{k: v for k, v in m.items() if k not in ("step", "shares")}}
+        {"seed": c.seed, **{k: v for k, v in m.items() if k not in _PER_MODE}}
         for c, m in zip(configs, finals)
     ]
-    return VariantResult(name, base, runs, evals, wall, cpu, samples)
+    return VariantResult(name, base, runs, evals, wall, cpu, samples, histories)
+
+
+_PER_MODE = ("step", "shares", "hq_shares")
 
 
 def _checkpoints(steps: int, every: int) -> list[int]:
@@ -176,11 +186,11 @@ def track(
 def _batched(configs, eval_every):
     trainer, evals = track(configs, eval_every)
     samples = list(trainer.sample(configs[0].eval_samples).cpu())
-    return [run[-1] for run in evals], evals, samples
+    return [run[-1] for run in evals], evals, samples, trainer.histories
 
 
 def _one_by_one(configs, eval_every):
-    finals, evals, samples = [], [], []
+    finals, evals, samples, histories = [], [], [], []
     for config in configs:
         trainer = Trainer(config)
         run = [_evaluation(0, trainer.sample(config.eval_samples), trainer.source)]
@@ -190,7 +200,8 @@ def _one_by_one(configs, eval_every):
         finals.append(run[-1])
         evals.append(run)
         samples.append(trainer.sample(config.eval_samples).cpu())
-    return finals, evals, samples
+        histories.append(trainer.history)
+    return finals, evals, samples, histories
 
 
 def _evaluation(step: int, samples, mixture) -> dict:
@@ -198,4 +209,6 @@ def _evaluation(step: int, samples, mixture) -> dict:
         "step": step,
         **mixture.evaluate(samples),
         "shares": mode_shares(samples, mixture.centres),
+        "hq_shares": high_quality_shares(samples, mixture.centres, mixture.sigma),
+        "distance": mean_distance_to_centre(samples, mixture.centres),
     }

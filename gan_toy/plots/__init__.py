@@ -7,6 +7,7 @@
 - `animation`: snapshots of a 2D run and their animation for the static book
 - `images`: image GANs: sample grids, class histograms, snapshots over training
 - `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
+- `collapse_diagram`: a schematic of mode hopping (chapter 3), drawn without training
 
 Conventions, so notebooks stay one line per picture:
 - an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
@@ -20,6 +21,7 @@ is touched.
 """
 
 from gan_toy.plots.animation import Animation, Frame, Snapshots, animate, animation_html
+from gan_toy.plots.collapse_diagram import plot_mode_hopping
 from gan_toy.plots.curves import (
     moving_average,
     plot_d_outputs,
@@ -90,6 +92,7 @@ __all__ = [
     "plot_image_samples",
     "plot_image_snapshots",
     "plot_losses",
+    "plot_mode_hopping",
     "plot_modes_over_time",
     "plot_run",
     "plot_samples",
