@@ -142,13 +142,14 @@ def _compare_one(name, seeds, eval_every, overrides, changes=None) -> VariantRes
         finals, evals, samples, histories = _batched(configs, eval_every)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     runs = [
-        {"seed": c.seed, **{k: v for k, v in m.items() if k not in _PER_MODE}}
+        {"seed": c.seed, **{k: v for k, v in m.items() if k not in _NOT_IN_RUNS}}
         for c, m in zip(configs, finals)
     ]
     return VariantResult(name, base, runs, evals, wall, cpu, samples, histories)
 
 
-_PER_MODE = ("step", "shares", "hq_shares")
+# evaluation entries kept out of VariantResult.runs (its final metrics)
+_NOT_IN_RUNS = ("step", "shares", "hq_shares", "distance")
 
 
 def _checkpoints(steps: int, every: int) -> list[int]:
