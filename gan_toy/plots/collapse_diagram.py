@@ -33,9 +33,9 @@ def d_opinion(blob: int, moment: int, n_modes: int = N_MODES) -> np.ndarray:
     return 0.15 + 0.7 * gap / (n_modes // 2)
 
 
-def _centre(mode: int) -> np.ndarray:
+def _centre(mode: int, radius: float = RADIUS) -> tuple[float, float]:
     angle = 2 * np.pi * mode / N_MODES
-    return RADIUS * np.array([np.cos(angle), np.sin(angle)])
+    return float(radius * np.cos(angle)), float(radius * np.sin(angle))
 
 
 def plot_mode_hopping(figsize: tuple[float, float] = (8, 3.1)) -> Figure:
@@ -61,13 +61,13 @@ def plot_mode_hopping(figsize: tuple[float, float] = (8, 3.1)) -> Figure:
         for mode in range(N_MODES):
             ax.plot(*_centre(mode), "o", color="black", ms=4)
         rng = np.random.default_rng(i)
-        ax.scatter(*(_centre(blob)[:, None] + 0.18 * rng.standard_normal((2, 60))),
+        ax.scatter(*(np.array(_centre(blob))[:, None] + 0.18 * rng.standard_normal((2, 60))),
                    s=5, color="darkorange", zorder=3)  # fmt: skip
         if goal is not None:
             ax.add_patch(
                 FancyArrowPatch(
-                    _centre(blob) * 0.8,
-                    _centre(goal) * 0.8,
+                    _centre(blob, 0.8 * RADIUS),
+                    _centre(goal, 0.8 * RADIUS),
                     connectionstyle="arc3,rad=0.35",
                     arrowstyle="-|>",
                     mutation_scale=14,
