@@ -13,7 +13,7 @@ import math
 import multiprocessing
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,12 @@ import torch
 
 from gan_toy.batched import BatchedTrainer
 from gan_toy.config import TrainConfig
-from gan_toy.metrics import mean_sd, mode_shares
+from gan_toy.metrics import (
+    high_quality_shares,
+    mean_distance_to_centre,
+    mean_sd,
+    mode_shares,
+)
 from gan_toy.train import Trainer
 
 # WGAN-GP as in Gulrajani et al. 2017 (λ=10, 5 critic steps, Adam lr 1e-4, β=(0.5, 0.9); their
@@ -107,6 +112,7 @@ def compare(
     eval_every: int = 250,
     progress: Callable[[str], object] | None = None,
     workers: int = 1,
+    variants: Mapping[str, dict] | None = None,
     **overrides: Any,
 ) -> dict[str, VariantResult]:
     """Train every variant in `names` on `seeds`; `overrides` apply to all (steps, data, ...).
@@ -116,9 +122,10 @@ def compare(
     spread over that many worker processes of one thread each (a batched step cannot keep two
     cores busy on its own); the results are the same variants in the same order.
     `progress(name)` is called as each variant starts (one worker) or ends (several).
+    `variants` names settings of the caller's own (changes to the default, like VARIANTS').
     """
-    names = list(names)
-    jobs = [(name, tuple(seeds), eval_every, overrides) for name in names]
+    names, own = list(names), dict(variants or {})
+    jobs = [(name, tuple(seeds), eval_every, overrides, own.get(name)) for name in names]
     if workers <= 1 or len(jobs) <= 1:
         results = {}
         for job in jobs:
@@ -141,8 +148,11 @@ def compare(
         }
 
 
-def _compare_one(name, seeds, eval_every, overrides) -> VariantResult:
-    base = variant_config(name, **overrides)
+def _compare_one(name, seeds, eval_every, overrides, changes=None) -> VariantResult:
+    if changes is None:
+        base = variant_config(name, **overrides)
+    else:
+        base = TrainConfig().replace(**changes).replace(**overrides)
     configs = [base.replace(seed=s) for s in seeds]
     wall, cpu = time.perf_counter(), time.process_time()
     if base.regs.get("sn", 0) > 0:
@@ -151,10 +161,14 @@ def _compare_one(name, seeds, eval_every, overrides) -> VariantResult:
         finals, evals, samples, histories, frames = _batched(configs, eval_every)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     runs = [
-        {"seed": c.seed, **{k: v for k, v in m.items() if k not in ("step", "shares")}}
+        {"seed": c.seed, **{k: v for k, v in m.items() if k not in _NOT_IN_RUNS}}
         for c, m in zip(configs, finals)
     ]
     return VariantResult(name, base, runs, evals, wall, cpu, samples, histories, frames)
+
+
+# evaluation entries kept out of VariantResult.runs (its final metrics)
+_NOT_IN_RUNS = ("step", "shares", "hq_shares", "distance")
 
 
 def _checkpoints(steps: int, every: int) -> list[int]:
@@ -227,4 +241,6 @@ def _evaluation(step: int, samples, mixture) -> dict:
         "step": step,
         **mixture.evaluate(samples),
         "shares": mode_shares(samples, mixture.centres),
+        "hq_shares": high_quality_shares(samples, mixture.centres, mixture.sigma),
+        "distance": mean_distance_to_centre(samples, mixture.centres),
     }

@@ -10,6 +10,7 @@
 - `divergences`: JS against Wasserstein on the parallel lines (Arjovsky et al. 2017)
 - `saturation_diagram`: why the minimax generator loss saturates (a concept diagram)
 - `convergence_diagram`: the Dirac-GAN's rotation, damping and eigenvalues (chapter 4)
+- `collapse_diagram`: a schematic of mode hopping (chapter 3), drawn without training
 
 Conventions, so notebooks stay one line per picture:
 - an axes-level function takes `ax=None` (a new figure when None) and returns the Axes it drew
@@ -23,6 +24,7 @@ is touched.
 """
 
 from gan_toy.plots.animation import Animation, Frame, Snapshots, animate, animation_html
+from gan_toy.plots.collapse_diagram import plot_mode_hopping
 from gan_toy.plots.comparison import (
     plot_comparison,
     plot_final_samples,
@@ -111,6 +113,7 @@ __all__ = [
     "plot_image_snapshots",
     "plot_leading_digits",
     "plot_losses",
+    "plot_mode_hopping",
     "plot_modes_over_time",
     "plot_modes_over_time_grid",
     "plot_run",
