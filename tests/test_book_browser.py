@@ -181,9 +181,10 @@ BUILDER_PATH = r"(?:^|[\s'\"(])/(?:root|tmp|home|work|Users)/"
 
 
 def visible_code(page) -> list[str]:
-    # the text of every code block the reader sees without unfolding anything
+    # the text of every code block the reader sees without unfolding anything (folded code
+    # is in the page, but not rendered: its innerText is empty)
     return page.locator(".cell_input pre").evaluate_all(
-        "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)"
+        "els => els.map(e => e.innerText).filter(t => t.trim())"
     )
 
 
@@ -202,7 +203,8 @@ def test_visible_code_fits_the_budget(page):
 def test_visible_code_fits_the_column(page, chapter):
     open_chapter(page, chapter)
     wide = page.locator(".cell_input pre").evaluate_all(
-        "els => els.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)"
+        # folded code (hide-input) is in the page but not rendered: its innerText is empty
+        "els => els.filter(e => e.innerText.trim() && e.scrollWidth > e.clientWidth + 1)"
         ".map(e => e.innerText.split('\\n').reduce((a, b) => a.length >= b.length ? a : b))"
     )
     assert not wide, f"{chapter}: code scrolls sideways, e.g. {wide[0]!r}"
