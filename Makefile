@@ -181,11 +181,14 @@ STATIC := GAN_TOY_STATIC=1
 
 # Both builds execute the chapters first, one per core and one thread each, into the build's
 # execution cache (tools/execute_into_cache.py: longest first, a line per chapter with its time,
-# and every few minutes which are still running); the build then finds them executed.
+# and every few minutes which are still running and about how long they have left, by this
+# folder's last build or, in a first build, by book/chapter_times.json); the build then finds
+# them executed.
 book: venv $(MATHJAX)  ## execute every chapter at full size and build the book (_build/html)
 	$(call guard_cache,_build/.jupyter_cache)
 	env -u GAN_TOY_FAST $(STATIC) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) \
-	  tools/execute_into_cache.py _build/.jupyter_cache $(CHAPTERS)
+	  tools/execute_into_cache.py _build/.jupyter_cache $(CHAPTERS) \
+	  --expected book/chapter_times.json
 	env -u GAN_TOY_FAST $(STATIC) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 

@@ -9,9 +9,11 @@ every chapter executed. The cache keys on the notebooks' code and kernel, exactl
 does, so a notebook changed afterwards is simply executed again by the build.
 
 While it runs it says which notebook started and finished, with its time, and every few minutes
-which are still running, against the time they took last time (kept in `times.json` beside the
-cache). The longest notebooks, by that record (or, before there is one, by the cell limits they
-set), start first, so no core waits at the end for a long chapter that started late.
+which are still running and about how long each has left. The estimates are the times the
+notebooks took in this folder's last build (kept in `<cache>-times.json` beside the cache) or,
+before there is one, the times `--expected FILE` gives (the book's `book/chapter_times.json`,
+measured on a 2-core laptop). The longest notebooks by those times (or, with neither, by the cell
+limits they set) start first, so no core waits at the end for a long chapter that started late.
 
 A cell may run for `--timeout` seconds, unless its notebook sets its own limit in its metadata
 (`"mystnb": {"execution_timeout": S}`, which the build itself also reads): a chapter whose
@@ -35,7 +37,7 @@ from pathlib import Path
 from jupyter_cache import get_cache
 from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
 
-HEARTBEAT = 300  # seconds between "still running" lines
+HEARTBEAT = 300  # seconds between "still running" reports
 
 
 def cell_timeout(notebook: Path, default: int) -> int:
@@ -65,14 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default)")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks at once (cores)")
+    parser.add_argument(
+        "--heartbeat", type=float, default=HEARTBEAT, help="seconds between progress reports"
+    )
+    parser.add_argument(
+        "--expected", type=Path, help="JSON of expected seconds per notebook, for a first build"
+    )
     args = parser.parse_args(argv)
 
     missing = [str(nb) for nb in args.notebooks if not nb.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    try:
+        reference = expected_seconds(args.expected)
+    except ValueError as error:
+        parser.error(str(error))
     cache = get_cache(args.cache)
     times_file = args.cache.parent / f"{args.cache.name}-times.json"
     last = json.loads(times_file.read_text()) if times_file.is_file() else {}
+    expected = {**reference, **last}  # this folder's own record wins
     uris = {str(nb.resolve()): nb for nb in args.notebooks}
     for uri in uris:
         cache.add_nb_to_project(uri)
@@ -80,10 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     if not records:
         say(f"all {len(uris)} notebook(s) are already in the cache")
         return 0
-    # Longest first: by the last build's times, and without one by the cell limits the
-    # notebooks set themselves (a chapter with long cells says so), so no core waits at the end.
+    # Longest first, by the expected times and, without them, by the cell limits the notebooks
+    # set themselves (a chapter with long cells says so), so no core waits at the end.
     records.sort(
-        key=lambda r: (-last.get(uris[r.uri].name, 0), -cell_timeout(uris[r.uri], args.timeout))
+        key=lambda r: (
+            -expected.get(uris[r.uri].name, 0),
+            -cell_timeout(uris[r.uri], args.timeout),
+        )
     )
     jobs = [
         ProcessData(r.pk, r.uri, cache, cell_timeout(uris[r.uri], args.timeout), False)
@@ -91,23 +107,32 @@ def main(argv: list[str] | None = None) -> int:
     ]
     start = time.perf_counter()
     workers = min(len(jobs), args.jobs or multiprocessing.cpu_count())
-    say(f"executing {len(jobs)} notebook(s), {workers} at a time")
+    names = [uris[r.uri].name for r in records]
+    plan = ""
+    if all(name in expected for name in names):
+        plan_min = planned_minutes([expected[n] for n in names], workers)
+        plan = f", expected to take about {plan_min:.0f} min"
+    say(f"executing {len(jobs)} notebook(s), {workers} at a time{plan}")
+    started = {}
     for r in records[:workers]:
-        say(f"  {uris[r.uri].name} started{estimate(last, uris[r.uri].name)}")
-    failed, running = [], {r.uri for r in records[:workers]}
+        started[r.uri] = time.perf_counter()
+        say(f"  {uris[r.uri].name} started{estimate(expected, uris[r.uri].name)}")
+    failed = []
     queued = [r.uri for r in records[workers:]]
     with multiprocessing.Pool(workers) as pool:
         results = pool.imap_unordered(execute, jobs)
         for _ in jobs:
             while True:
                 try:
-                    status, uri, seconds = results.next(timeout=HEARTBEAT)
+                    status, uri, seconds = results.next(timeout=args.heartbeat)
                     break
                 except multiprocessing.TimeoutError:
-                    names = ", ".join(uris[u].name for u in sorted(running))
-                    say(f"  still running after {minutes(time.perf_counter() - start)}: {names}")
+                    say(f"  after {minutes(time.perf_counter() - start)}, still running:")
+                    for u, since in sorted(started.items(), key=lambda item: item[1]):
+                        name = uris[u].name
+                        say(f"    {name}{progress(expected, name, time.perf_counter() - since)}")
             name = uris[uri].name
-            running.discard(uri)
+            del started[uri]
             if status == 0:
                 last[name] = seconds
                 say(f"  {name} done in {minutes(seconds)}")
@@ -116,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"  {name} FAILED after {minutes(seconds)} (the build will show why)")
             if queued:
                 nxt = queued.pop(0)
-                running.add(nxt)
-                say(f"  {uris[nxt].name} started{estimate(last, uris[nxt].name)}")
+                started[nxt] = time.perf_counter()
+                say(f"  {uris[nxt].name} started{estimate(expected, uris[nxt].name)}")
     times_file.write_text(json.dumps(last, indent=1, sort_keys=True) + "\n")
     say(
         f"executed {len(jobs) - len(failed)} of {len(jobs)} notebook(s) in "
@@ -127,8 +152,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0  # the build decides: it re-executes what failed and reports it as an error
 
 
-def estimate(last: dict, name: str) -> str:
-    return f" (last time: {minutes(last[name])})" if name in last else ""
+def expected_seconds(path: Path | None) -> dict[str, float]:
+    """The `seconds` mapping of an --expected file (notebook file name -> seconds), or {}.
+
+    Raises ValueError, naming the file, when it cannot be read or has no such mapping.
+    """
+    if path is None:
+        return {}
+    try:
+        seconds = json.loads(path.read_text())["seconds"]
+        return {str(name): float(value) for name, value in seconds.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            f"--expected {path}: want a JSON object with a 'seconds' mapping of notebook file "
+            f"names to seconds ({type(error).__name__}: {error})"
+        ) from None
+
+
+def planned_minutes(seconds: list[float], workers: int) -> float:
+    """Wall minutes of running these jobs longest first, each on the first free worker."""
+    free = [0.0] * workers
+    for s in sorted(seconds, reverse=True):
+        free[free.index(min(free))] += s
+    return max(free) / 60
+
+
+def estimate(expected: dict, name: str) -> str:
+    return f" (expected: about {minutes(expected[name])})" if name in expected else ""
+
+
+def progress(expected: dict, name: str, elapsed: float) -> str:
+    """`elapsed` in words, with the time left by the estimate when there is one."""
+    text = f" for {minutes(elapsed)}"
+    if name not in expected:
+        return text
+    left = expected[name] - elapsed
+    if left > 0:
+        return f"{text}, about {minutes(left)} left of {minutes(expected[name])}"
+    return f"{text}, past its expected {minutes(expected[name])}"
 
 
 if __name__ == "__main__":
