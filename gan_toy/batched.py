@@ -109,7 +109,8 @@ class BatchedTrainer:
         self.streams = RunStreams([c.seed for c in self.configs], self.device)
         self.step = 0
         self._stats = torch.zeros(first.steps, self.K, len(STAT_NAMES), device=self.device)
-        self.steps_per_second = math.nan
+        self.steps_per_second = math.nan  # wall clock, of the last fit() call
+        self.cpu_seconds = 0.0  # CPU seconds of this process inside fit(), all calls together
         # A run that diverges is frozen at its last finite state while the others train on:
         # run k -> (first bad step, the quantity that went non-finite).
         self.diverged: dict[int, tuple[int, str]] = {}
@@ -312,7 +313,7 @@ class BatchedTrainer:
         (checked every CHECK_EVERY steps) and reported by `run_status()`; the others go on.
         """
         until = self.config.steps if until is None else min(until, self.config.steps)
-        start_step, start = self.step, time.perf_counter()
+        start_step, start, start_cpu = self.step, time.perf_counter(), time.process_time()
         while self.step < until:
             self.train_step()
             if self.step % CHECK_EVERY == 0 or self.step == until:
@@ -320,6 +321,7 @@ class BatchedTrainer:
         elapsed = time.perf_counter() - start
         if self.step > start_step and elapsed > 0:
             self.steps_per_second = (self.step - start_step) / elapsed
+        self.cpu_seconds += time.process_time() - start_cpu
         return self.histories
 
     def _state(self) -> list[torch.Tensor]:

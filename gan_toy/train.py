@@ -120,7 +120,10 @@ class Trainer:
         self._stats = torch.zeros(config.steps, len(STAT_NAMES), device=self.device)
         self.evals: list[dict] = []
         self.stop_requested = False
-        self.steps_per_second = math.nan
+        self.steps_per_second = math.nan  # wall clock, of the last fit() call
+        # CPU seconds of this process (all its threads) inside fit(), every call together and
+        # callbacks included: a cost that does not grow with other work on the machine.
+        self.cpu_seconds = 0.0
         self._checked = 0
         self._last_good = self._snapshot()
 
@@ -270,7 +273,7 @@ class Trainer:
         for cb in callbacks:
             getattr(cb, "on_train_begin", lambda t: None)(self)
         stepped = [(cb, getattr(cb, "every", 1)) for cb in callbacks if hasattr(cb, "on_step_end")]
-        start_step, start_time = self.step, time.perf_counter()
+        start_step, start_time, start_cpu = self.step, time.perf_counter(), time.process_time()
         try:
             with float32_precision(self.device, self.config.tf32):
                 while self.step < until and not self.stop_requested:
@@ -287,6 +290,7 @@ class Trainer:
             elapsed = time.perf_counter() - start_time
             if self.step > start_step and elapsed > 0:
                 self.steps_per_second = (self.step - start_step) / elapsed
+            self.cpu_seconds += time.process_time() - start_cpu
         self._check_finite()
         for cb in callbacks:
             getattr(cb, "on_train_end", lambda t: None)(self)

@@ -188,3 +188,13 @@ def test_run_streams_draw_each_run_s_own_numbers():
     assert torch.equal(first[1], first[3])  # the same seed, the same stream
     assert torch.equal(first[2], torch.zeros(shape))  # a run left out draws nothing ...
     assert torch.equal(second[2], torch.randn(shape, generator=torch.Generator().manual_seed(4)))
+
+
+def test_batched_cpu_seconds_add_up_over_fit_calls():
+    batched = BatchedTrainer([TINY, TINY.replace(seed=1)])
+    assert batched.cpu_seconds == 0.0
+    batched.fit(until=2)
+    first = batched.cpu_seconds
+    assert first > 0 and batched.steps_per_second > 0
+    batched.fit()
+    assert batched.cpu_seconds > first and batched.step == TINY.steps

@@ -239,3 +239,13 @@ def test_progress_bars_are_silent_while_the_static_book_is_built(monkeypatch, ca
     assert bar.disable and capsys.readouterr().err == ""
     monkeypatch.setenv("GAN_TOY_STATIC", "0")
     assert not progress_bar(range(3)).disable
+
+
+def test_cpu_seconds_add_up_over_fit_calls_and_speed_is_of_the_last_call():
+    trainer = Trainer(SMALL)
+    assert trainer.cpu_seconds == 0.0 and math.isnan(trainer.steps_per_second)
+    trainer.fit(until=10)
+    first = trainer.cpu_seconds
+    assert first > 0 and trainer.steps_per_second > 0
+    trainer.fit()
+    assert trainer.cpu_seconds > first and trainer.step == SMALL.steps
