@@ -107,9 +107,10 @@ lint: venv  ## ruff lint + format check (code and notebooks), mypy type check of
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# --durations lists the slowest tests, so a test that grows shows up in every CI log.
 unit: venv  ## unit tests (tests/, except the browser test, which needs the built book)
 	$(call threads,$(UNIT_JOBS)) $(BIN)/pytest $(call xdist,$(UNIT_JOBS)) tests \
-	  --ignore=tests/test_book_browser.py
+	  --ignore=tests/test_book_browser.py --durations=15
 
 # The panels under Colab's package versions (requirements-colab.txt), with gan_toy installed from
 # the repository as a package, not editable, as the labs' first cell installs it in Colab.
