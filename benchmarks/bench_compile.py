@@ -37,8 +37,8 @@ def main(argv=None):
     args = parse(parser, argv)
 
     config = TrainConfig(device=args.device)
-    device = Trainer(config.replace(steps=1)).device
-    sample = Trainer(config.replace(steps=1, device=str(device))).source.sample
+    probe = Trainer(config.replace(steps=1))  # the device and the ring's sampler, as trained
+    device, sample = probe.device, probe.source.sample
     torch.manual_seed(config.seed)
     G = make_generator(config.z_dim, config.hidden).to(device)
     D = make_discriminator(2, config.hidden).to(device)

@@ -12,7 +12,7 @@ While it runs it says which notebook started and finished, with its time, and ev
 which are still running and about how long each has left. The estimates are the times the
 notebooks took in this folder's last build (kept in `<cache>-times.json` beside the cache) or,
 before there is one, the times `--expected FILE` gives (the book's `book/chapter_times.json`,
-measured on a 2-core laptop). The longest notebooks by those times (or, with neither, by the cell
+measured on the 2-core machine). The longest notebooks by those times (or, with neither, by the cell
 limits they set) start first, so no core waits at the end for a long chapter that started late.
 
 A cell may run for `--timeout` seconds, unless its notebook sets its own limit in its metadata
